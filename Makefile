@@ -1,0 +1,36 @@
+# Two commands do everything on a fresh machine (Python 3.11+ with pip and venv):
+#   make run    runs the main job on the bundled data/   (creates .venv and installs on first use)
+#   make test   runs the test suite                      (same set-up, plus the dev tools)
+# pip rather than uv/poetry: pip on these machines takes torch's CPU build from local wheels; the others
+# would download a 3 GB CUDA build. Override TORCH (e.g. `make test TORCH=torch`) to take another build.
+PYTHON ?= python3
+VENV ?= .venv
+TORCH ?= torch==2.13.0
+OUT ?= out
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint lab clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "$(TORCH)"
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m analysis load data/ --out $(OUT)/papers.csv
+
+# pytest exits 5 when it collects no test; that is a failure of the suite, not a pass.
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check analysis tests bench
+	$(PY) -m ruff format --check analysis tests bench
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) $(OUT)
