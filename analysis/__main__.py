@@ -27,6 +27,34 @@ def _build_parser() -> argparse.ArgumentParser:
     load.add_argument("paths", nargs="+", metavar="PATH", help="digest file or directory")
     load.add_argument("--out", required=True, metavar="FILE", help="output table, .csv or .parquet")
     load.add_argument("--year", type=int, help="year for page date lines without one (e.g. 'Mar 17')")
+
+    run = commands.add_parser(
+        "run",
+        help="load, find topics and write tables (the main job)",
+        description="Load digests, find themes with BERTopic and write OUT/papers.csv (every load column plus "
+        "topic and topic_label), OUT/topics.csv and the fitted model in OUT/model/.",
+        epilog="Examples: python -m analysis run data/ --out out/ ; "
+        "python -m analysis run new.txt --model out/model --out out-new/",
+    )
+    run.add_argument("paths", nargs="+", metavar="PATH", help="digest file or directory")
+    run.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    run.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    run.add_argument("--embedding-model", metavar="NAME", help="sentence-transformers model name or local path")
+    run.add_argument("--n-topics", type=int, metavar="K", help="number of topics (default: scaled to the corpus)")
+    run.add_argument("--model", metavar="DIR", help="place papers onto the topics saved in DIR instead of fitting")
+    run.add_argument("--year", type=int, help="year for page date lines without one (e.g. 'Mar 17')")
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score topic quality against BERTopic's defaults",
+        description="Fit topics and BERTopic's defaults on the same embeddings and print topics, outlier rate, "
+        "NPMI coherence, topic diversity, NMI/ARI against a label column, and stability over 5 seeds.",
+        epilog="Example: python -m analysis evaluate corpus.jsonl.gz --label-column primary_category",
+    )
+    evaluate.add_argument("paths", nargs="+", metavar="PATH", help="digest file or directory")
+    evaluate.add_argument("--label-column", metavar="COL", help="column with reference labels (for NMI, ARI)")
+    evaluate.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    evaluate.add_argument("--embedding-model", metavar="NAME", help="sentence-transformers model name or path")
     return parser
 
 
@@ -41,6 +69,31 @@ def _cmd_load(args: argparse.Namespace) -> None:
     print(f"wrote {len(papers)} papers from {papers['digest'].nunique()} digests to {args.out}")
 
 
+def _cmd_run(args: argparse.Namespace) -> None:
+    from analysis.pipeline import run
+
+    run(
+        args.paths,
+        args.out,
+        seed=args.seed,
+        embedding_model=args.embedding_model,
+        n_topics=args.n_topics,
+        model_dir=args.model,
+        year=args.year,
+    )
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> None:
+    from analysis.digests import load_digests
+    from analysis.embeddings import Embedder
+    from analysis.evaluate import evaluate, format_table
+
+    papers = load_digests(*args.paths)
+    table = evaluate(papers, label_column=args.label_column, seed=args.seed, embedder=Embedder(args.embedding_model))
+    print(f"{len(papers)} papers, {papers['digest'].nunique()} digests, seed {args.seed}")
+    print(format_table(table))
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
@@ -49,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     warnings.showwarning = _show_warning
     try:
-        {"load": _cmd_load}[args.command](args)
+        {"load": _cmd_load, "run": _cmd_run, "evaluate": _cmd_evaluate}[args.command](args)
     except (ValueError, OSError) as error:  # DigestError is a ValueError; both carry a one-line message
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -17,6 +17,7 @@ Supported inputs, detected from the file itself:
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import io
 import json
@@ -87,15 +88,32 @@ def title_key(title: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- decoding
+def format_suffix(path: Path) -> str:
+    """The suffix that names the format, looking through a ``.gz``: ``x.jsonl.gz`` -> ``.jsonl``."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
+
+
+def digest_name(path: Path) -> str:
+    """A file's digest name: its name without the format suffix (and ``.gz``)."""
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    return Path(name).stem
+
+
 def read_text(path: Path) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), else cp1252, else latin-1; refuse binary files."""
+    """Decode a text file (gunzipped if ``.gz``): UTF-8 with or without BOM, else cp1252, else latin-1."""
     data = path.read_bytes()
+    if path.suffix.lower() == ".gz":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as error:
+            raise DigestError(path, f"cannot decompress ({error})") from None
     if not data.strip():
         raise DigestError(path, "the file is empty")
     if b"\x00" in data[:8192]:
-        raise DigestError(
-            path, "this is a binary file, not a digest (expected page text, JSON, CSV or Parquet)"
-        )
+        raise DigestError(path, "this is a binary file, not a digest (expected page text, JSON, CSV or Parquet)")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for encoding in ("utf-8", "cp1252", "latin-1"):
@@ -279,9 +297,7 @@ def _from_api_items(path: Path, items: list[dict]) -> pd.DataFrame:
         )
     frame = pd.DataFrame(rows)
     if pd.isna(_date_from_name(path)):
-        days = pd.to_datetime(
-            [i["paper"].get("submittedOnDailyAt") for i in items], errors="coerce", utc=True
-        ).dropna()
+        days = pd.to_datetime([i["paper"].get("submittedOnDailyAt") for i in items], errors="coerce", utc=True).dropna()
         if len(days):
             frame["digest_date"] = days.tz_localize(None).normalize().value_counts().index[0]
     return frame
@@ -303,7 +319,7 @@ def _read_jsonl(path: Path, text: str) -> pd.DataFrame:
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    suffix = path.suffix.lower()
+    suffix = format_suffix(path)
     if suffix in {".parquet", ".pq"}:
         try:
             return pd.read_parquet(path)
@@ -315,9 +331,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     if suffix == ".json":
         return _read_json(path, text)
     try:
-        return pd.read_csv(
-            io.StringIO(text), sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False
-        )
+        return pd.read_csv(io.StringIO(text), sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise DigestError(path, f"cannot read CSV ({' '.join(str(error).split())})") from None
 
@@ -351,9 +365,7 @@ def _standardise_columns(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
 def _table_papers(path: Path, frame: pd.DataFrame, first_line: int) -> pd.DataFrame:
     frame = _standardise_columns(path, frame).reset_index(drop=True)
     for column in ("title", "abstract"):
-        frame[column] = frame[column].map(
-            lambda v: "" if v is None or v is pd.NA or v != v else normalise_text(v)
-        )
+        frame[column] = frame[column].map(lambda v: "" if v is None or v is pd.NA or v != v else normalise_text(v))
     empty = (frame["title"] == "") | (frame["abstract"] == "")
     for index in frame.index[empty]:
         what = (
@@ -366,7 +378,7 @@ def _table_papers(path: Path, frame: pd.DataFrame, first_line: int) -> pd.DataFr
     if frame.empty:
         raise DigestError(path, "no papers found: every row lacks a title or an abstract")
     if "digest" not in frame.columns:
-        frame.insert(0, "digest", path.stem)
+        frame.insert(0, "digest", digest_name(path))
     frame["digest"] = frame["digest"].astype(str)
     if "digest_date" in frame.columns:
         dates = pd.to_datetime(frame["digest_date"], errors="coerce", utc=True, format="mixed")
@@ -379,7 +391,7 @@ def _table_papers(path: Path, frame: pd.DataFrame, first_line: int) -> pd.DataFr
 def _page_papers(path: Path, year: int | None) -> pd.DataFrame:
     papers, date = parse_page_text(read_text(path), path, year=year or _year_from_name(path))
     frame = pd.DataFrame({"title": [p.title for p in papers], "abstract": [p.abstract for p in papers]})
-    frame.insert(0, "digest", path.stem)
+    frame.insert(0, "digest", digest_name(path))
     frame["digest_date"] = pd.Timestamp(date) if date else _date_from_name(path)
     return frame
 
@@ -396,7 +408,7 @@ def read_digest(path: str | Path, *, year: int | None = None) -> pd.DataFrame:
         raise DigestError(path, "no such file or directory")
     if path.stat().st_size == 0:
         raise DigestError(path, "the file is empty")
-    suffix = path.suffix.lower()
+    suffix = format_suffix(path)
     if suffix in TABLE_SUFFIXES:
         first_line = 1 if suffix in {".jsonl", ".ndjson", ".json", ".parquet", ".pq"} else 2
         raw = _read_table(path)
@@ -416,7 +428,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
                 p
                 for p in path.rglob("*")
                 if p.is_file()
-                and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and format_suffix(p) in SUPPORTED_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not inside:

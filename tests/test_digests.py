@@ -23,10 +23,7 @@ def test_seeds_exact_counts_and_titles(seed_papers):
     a = seed_papers[seed_papers.digest == "000_b07f67c0449023ce"]
     b = seed_papers[seed_papers.digest == "002_b41ed81a6e990286"]
     assert a.title.iloc[0] == "Concurrent Adversarial Learning for Large-Batch Training"
-    assert (
-        a.title.iloc[-1]
-        == "Fine-Tuning Large Neural Language Models for Biomedical Natural Language Processing"
-    )
+    assert a.title.iloc[-1] == "Fine-Tuning Large Neural Language Models for Biomedical Natural Language Processing"
     assert b.title.iloc[0].startswith("GeMQuAD : Generating Multilingual Question Answering Datasets")
     assert b.title.iloc[-1] == "MLLM-DataEngine: An Iterative Refinement Approach for MLLM"
     assert a.abstract.iloc[0].startswith("Large-batch training has become a commonly used technique")
@@ -37,9 +34,7 @@ def test_seeds_exact_counts_and_titles(seed_papers):
 def test_seeds_share_superpipeline_only(seed_papers):
     shared = seed_papers[seed_papers.n_digests > 1]
     assert len(shared) == 2
-    assert set(shared.title) == {
-        "Superpipeline: A Universal Approach for Reducing GPU Memory Usage in Large Models"
-    }
+    assert set(shared.title) == {"Superpipeline: A Universal Approach for Reducing GPU Memory Usage in Large Models"}
     assert shared.paper_id.nunique() == 1
     assert set(shared.digest) == {"000_b07f67c0449023ce", "002_b41ed81a6e990286"}
     assert seed_papers.paper_id.nunique() == 185
@@ -134,9 +129,7 @@ def test_title_without_abstract_is_skipped_with_warning(tmp_path):
     path = tmp_path / "gap.txt"
     text = _page(PAIRS[:1]) + "Orphan Title Without Abstract\n\n" + _page(PAIRS[1:], header=False, date=None)
     path.write_text(text)
-    with pytest.warns(
-        DigestWarning, match=r"gap\.txt:\d+: skipped the title 'Orphan Title Without Abstract'"
-    ):
+    with pytest.warns(DigestWarning, match=r"gap\.txt:\d+: skipped the title 'Orphan Title Without Abstract'"):
         papers = load_digests(path)
     expected = [(t, " ".join(a.split())) for t, a in PAIRS]
     assert list(zip(papers.title, papers.abstract, strict=True)) == expected
@@ -175,9 +168,7 @@ def _api_item(arxiv_id, title, summary, day="2025-06-20T04:32:59.096Z"):
 def test_api_json(tmp_path):
     path = tmp_path / "api.json"
     items = [
-        _api_item(
-            "2506.15154", "SonicVerse: Multi-Task\n  Learning", "Detailed captions\nthat reflect music."
-        ),
+        _api_item("2506.15154", "SonicVerse: Multi-Task\n  Learning", "Detailed captions\nthat reflect music."),
         _api_item("2506.00001", "Second", "Another summary."),
     ]
     path.write_text(json.dumps(items))
@@ -294,9 +285,7 @@ def test_missing_path_and_empty_directory(tmp_path):
 
 # -------------------------------------------------------------------------------------------------- CLI
 def _cli(*args, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "analysis", *map(str, args)], capture_output=True, text=True, cwd=cwd
-    )
+    return subprocess.run([sys.executable, "-m", "analysis", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
 def test_cli_load_writes_186_rows(tmp_path):
@@ -339,3 +328,15 @@ def test_cli_help_lists_commands():
     assert result.returncode == 0 and "load" in result.stdout
     result = _cli("load", "--help")
     assert "--out" in result.stdout and "Example: python -m analysis load data/" in result.stdout
+
+
+def test_gzipped_jsonl(tmp_path):
+    import gzip
+
+    path = tmp_path / "corpus.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"title": "A", "abstract": "a.", "id": "2501.00001"}\n'))
+    papers = load_digests(path)
+    assert papers[["digest", "paper_id", "title"]].values.tolist() == [["corpus", "2501.00001", "A"]]
+    (tmp_path / "bad.csv.gz").write_bytes(b"not gzip")
+    with pytest.raises(DigestError, match=r"bad\.csv\.gz: cannot decompress"):
+        load_digests(tmp_path / "bad.csv.gz")

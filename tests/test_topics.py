@@ -1,0 +1,116 @@
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import DATA, ROOT
+
+from analysis.topics import fit_topics, load_topics, save_topics, topic_count
+
+
+def test_seed_topics_meet_the_bar(seed_result, seed_papers):
+    topics, papers = seed_result.topics, seed_result.papers
+    assert 8 <= len(topics) <= 20
+    assert (papers["topic"] == -1).mean() <= 0.05
+    assert topics["size"].sum() == len(seed_papers) == 186
+    assert topics["topic"].tolist() == list(range(len(topics)))
+    assert papers.columns.tolist() == seed_papers.columns.tolist() + ["topic", "topic_label"]
+    assert (papers["topic_label"] == papers["topic"].map(dict(zip(topics.topic, topics.label, strict=True)))).all()
+    assert all(len(t.split("; ")) == 10 for t in topics["top_terms"])
+    first = topics.iloc[0]
+    titles = first["representative_titles"].split(" | ")
+    assert len(titles) == 3 and set(titles) <= set(papers.loc[papers.topic == first.topic, "title"])
+
+
+def test_topic_count_scales_with_corpus_size():
+    assert [topic_count(n) for n in (1, 2, 5, 20, 186, 5909, 37620)] == [1, 1, 1, 6, 11, 19, 23]
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 20])
+def test_tiny_corpora_degrade_with_a_message(seed_papers, n):
+    result = fit_topics(seed_papers.iloc[:n].reset_index(drop=True), seed=1)
+    assert result.topics["size"].sum() == n
+    assert len(result.topics) == topic_count(n)
+    assert result.papers["topic_label"].notna().all()
+    if n < 20:
+        assert result.messages == [f"{n} {'paper is' if n == 1 else 'papers are'} too few for more than 1 topic"]
+
+
+def test_same_seed_same_topics_and_other_seed_runs(seed_papers, seed_result):
+    again = fit_topics(seed_papers, seed=42, embeddings=seed_result.embeddings)
+    assert again.papers.equals(seed_result.papers) and again.topics.equals(seed_result.topics)
+
+
+def test_bad_parameters(seed_papers):
+    with pytest.raises(ValueError, match=r"n_topics must be between 1 and the number of papers \(186\), got 0"):
+        fit_topics(seed_papers, n_topics=0)
+    with pytest.raises(ValueError, match="embeddings have 3 rows for 186 papers"):
+        fit_topics(seed_papers, embeddings=np.zeros((3, 384)))
+
+
+def test_save_load_and_place_new_papers(tmp_path, seed_result, seed_papers):
+    save_topics(seed_result, tmp_path / "model")
+    saved = load_topics(tmp_path / "model")
+    assert saved.topics.equals(seed_result.topics)
+    placed = saved.assign(seed_papers)
+    # Papers the model was fitted on land in their own topic (k-means assigns to the nearest centre).
+    assert (placed["topic"] == seed_result.papers["topic"]).mean() > 0.95
+    assert placed["novel"].mean() == pytest.approx(0.02, abs=0.02)
+    odd = pd.DataFrame({"title": ["Sourdough starter hydration"], "abstract": ["We bake bread at 78% hydration."]})
+    assert saved.assign(odd)["novel"].tolist() == [True]
+    assert saved.model.custom_labels_ == seed_result.topics["label"].tolist()
+
+
+def test_load_refuses_a_folder_that_is_not_a_model(tmp_path):
+    with pytest.raises(ValueError, match="not a saved topic model"):
+        load_topics(tmp_path)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "analysis", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_cli_run_is_byte_identical_across_processes(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        result = _cli("run", DATA, "--out", out, "--seed", 7)
+        assert result.returncode == 0, result.stderr
+    for name in ("papers.csv", "topics.csv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+    papers = pd.read_csv(first / "papers.csv")
+    assert len(papers) == 186 and papers.columns[-2:].tolist() == ["topic", "topic_label"]
+    assert (first / "model" / "digest_topics.json").is_file()
+    assert "found " in result.stdout
+
+
+def test_cli_run_places_onto_a_saved_model(tmp_path):
+    assert _cli("run", DATA, "--out", tmp_path / "fit").returncode == 0
+    new = tmp_path / "new.csv"
+    pd.DataFrame(
+        {
+            "title": ["KV cache eviction for long-context serving", "Sourdough hydration"],
+            "abstract": [
+                "We evict tokens from the KV cache to save GPU memory at inference.",
+                "We bake bread at different hydration levels and taste it.",
+            ],
+        }
+    ).to_csv(new, index=False)
+    result = _cli("run", new, "--model", tmp_path / "fit" / "model", "--out", tmp_path / "placed")
+    assert result.returncode == 0, result.stderr
+    placed = pd.read_csv(tmp_path / "placed" / "papers.csv")
+    assert placed["topic_label"].iloc[0] == "KV cache"
+    assert placed["novel"].tolist() == [False, True]
+    assert "1 flagged as novel" in result.stdout
+
+
+def test_cli_run_refusal_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name\nx\n")
+    out = tmp_path / "out"
+    result = _cli("run", DATA, bad, "--out", out)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"error: {bad}: no title or abstract column (columns found: name)"]
+    assert not out.exists()
+    result = _cli("run", DATA, "--model", tmp_path / "nope", "--out", out)
+    assert result.returncode == 1 and "not a saved topic model" in result.stderr and not out.exists()
