@@ -32,7 +32,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "run",
         help="load, find topics and write tables (the main job)",
         description="Load digests, find themes with BERTopic and write OUT/papers.csv (every load column plus "
-        "topic and topic_label), OUT/topics.csv and the fitted model in OUT/model/.",
+        "topic and topic_label), OUT/topics.csv, overlap tables with q-values, OUT/figures/ (HTML, PNG, SVG), "
+        "OUT/report.html and the fitted model in OUT/model/.",
         epilog="Examples: python -m analysis run data/ --out out/ ; "
         "python -m analysis run new.txt --model out/model --out out-new/",
     )
@@ -43,6 +44,7 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--n-topics", type=int, metavar="K", help="number of topics (default: scaled to the corpus)")
     run.add_argument("--model", metavar="DIR", help="place papers onto the topics saved in DIR instead of fitting")
     run.add_argument("--year", type=int, help="year for page date lines without one (e.g. 'Mar 17')")
+    run.add_argument("--no-static", action="store_true", help="write figures as HTML only (no PNG/SVG)")
 
     evaluate = commands.add_parser(
         "evaluate",

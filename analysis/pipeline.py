@@ -1,4 +1,4 @@
-"""The main job, stage by stage: load, embed, fit (or place onto saved topics), write."""
+"""The main job, stage by stage: load, embed, fit (or place onto saved topics), overlap, figures, report."""
 
 from __future__ import annotations
 
@@ -9,13 +9,18 @@ import pandas as pd
 from analysis._io import atomic_dir
 from analysis.digests import load_digests
 from analysis.embeddings import Embedder
-from analysis.topics import fit_topics, load_topics, save_topics
+from analysis.figures import build_figures
+from analysis.figures.export import write_html, write_static
+from analysis.overlap import overlap_tables
+from analysis.projection import project_2d
+from analysis.report import render_report
+from analysis.topics import fit_topics, load_topics, save_topics, terms_frame
 
 __all__ = ["run"]
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n")
+def _write_csv(frame: pd.DataFrame, path: Path, **kwargs) -> None:
+    frame.to_csv(path, lineterminator="\n", **{"index": False, **kwargs})
 
 
 def run(
@@ -27,13 +32,17 @@ def run(
     n_topics: int | None = None,
     model_dir: str | Path | None = None,
     year: int | None = None,
+    static: bool = True,
     log=print,
-) -> dict[str, pd.DataFrame]:
-    """Run the whole analysis and write ``out/papers.csv``, ``out/topics.csv`` and ``out/model/``.
+) -> dict:
+    """Run the whole analysis and write everything into ``out``.
 
-    With ``model_dir`` (a ``model/`` folder of an earlier run) the papers are placed onto its saved topics
-    instead of fitting new ones, and ``papers.csv`` gains ``topic_similarity`` and ``novel``. Nothing is
-    written to ``out`` unless every stage succeeds.
+    Writes ``papers.csv`` (every load column plus ``topic``, ``topic_label``), ``topics.csv``, the overlap
+    tables (``overlap_counts.csv`` with q-values, ``overlap_classes.csv``, ``digest_similarity.csv``,
+    ``shared_papers.csv``), ``figures/NAME.html`` (+ ``.png``/``.svg`` when a browser is found and
+    ``static``), ``report.html`` and the fitted model in ``model/``. With ``model_dir`` (the ``model/`` of an
+    earlier run) papers are placed onto its topics instead, and ``papers.csv`` gains ``topic_similarity`` and
+    ``novel``. Nothing is written to ``out`` unless every stage succeeds.
     """
     papers = load_digests(*paths, year=year)
     log(f"loaded {len(papers)} papers from {papers['digest'].nunique()} digests")
@@ -44,15 +53,39 @@ def run(
             papers = saved.assign(papers, embedder=embedder)
             sizes = papers["topic"].value_counts()
             topics = saved.topics.assign(size=saved.topics["topic"].map(sizes).fillna(0).astype(int))
+            terms, centres, params = terms_frame(saved.model, topics), saved.centres, dict(saved.params)
+            params["placed_onto"] = str(model_dir)
+            vectors = embedder.embed_papers(papers)
             log(f"placed them onto {len(topics)} saved topics; {int(papers['novel'].sum())} flagged as novel")
         else:
             result = fit_topics(papers, seed=seed, n_topics=n_topics, embedder=embedder)
-            papers, topics = result.papers, result.topics
+            papers, topics, terms, centres, params = (
+                result.papers,
+                result.topics,
+                result.terms,
+                result.centres,
+                dict(result.params),
+            )
+            vectors = result.embeddings
             for message in result.messages:
                 log(message)
             save_topics(result, staging / "model")
             log(f"found {len(topics)} topics")
+        params["inputs"] = ", ".join(map(str, paths))
+        overlap = overlap_tables(papers)
+        figures = build_figures(papers, topics, terms, centres, overlap, project_2d(vectors, seed=seed))
         _write_csv(papers, staging / "papers.csv")
         _write_csv(topics, staging / "topics.csv")
-    log(f"wrote {out}/papers.csv, {out}/topics.csv")
-    return {"papers": papers, "topics": topics}
+        _write_csv(overlap["counts"], staging / "overlap_counts.csv")
+        _write_csv(overlap["classes"], staging / "overlap_classes.csv")
+        _write_csv(overlap["similarity"], staging / "digest_similarity.csv", index=True, index_label="digest")
+        _write_csv(overlap["shared_papers"], staging / "shared_papers.csv")
+        write_html(figures, staging / "figures")
+        if static:
+            try:
+                write_static(figures, staging / "figures")
+            except RuntimeError as error:
+                log(str(error))
+        (staging / "report.html").write_text(render_report(papers, topics, overlap, figures, params), encoding="utf-8")
+    log(f"wrote {len(figures)} figures, the report and the tables to {out}/")
+    return {"papers": papers, "topics": topics, "overlap": overlap, "figures": figures}

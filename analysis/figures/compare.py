@@ -1,0 +1,88 @@
+"""Comparing digests: a butterfly chart for two, a similarity matrix for three or more."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.figures.theme import DIVERGING, digest_colour, finish, short
+from analysis.overlap import ALPHA
+
+
+def digest_butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figure:
+    """Two digests back to back: each topic's share of the left digest (left) and the right digest (right);
+    topics whose shares differ with q < ``alpha`` (Fisher's exact test, BH) are marked with ★ and their q."""
+    digests = list(dict.fromkeys(enriched["digest"]))
+    if len(digests) != 2:
+        raise ValueError(f"a butterfly chart compares exactly 2 digests, got {len(digests)}")
+    left, right = (enriched[enriched["digest"] == d].set_index("topic") for d in digests)
+    order = (left["share"] + right["share"]).sort_values(kind="stable").index
+    left, right = left.loc[order], right.loc[order]
+    labels = []
+    for topic in order:
+        q = left.at[topic, "q_value"]
+        labels.append(short(left.at[topic, "topic_label"]) + (f" ★ q={q:.2g}" if q < alpha else ""))
+    figure = go.Figure()
+    for side, frame, sign in ((0, left, -1), (1, right, 1)):
+        figure.add_bar(
+            y=labels,
+            x=sign * frame["share"],
+            orientation="h",
+            name=short(digests[side], 30),
+            marker_color=digest_colour(side),
+            customdata=frame[["count", "share"]].to_numpy(),
+            text=[f"{s:.0%}" for s in frame["share"]],
+            textposition="outside",
+            hovertemplate="%{y}<br>%{customdata[0]} papers, %{customdata[1]:.1%} of the digest<extra></extra>",
+        )
+    limit = float(max(left["share"].max(), right["share"].max())) * 1.25
+    step = 0.1 if limit > 0.3 else 0.05 if limit > 0.1 else 0.02
+    ticks = [i * step for i in range(-int(limit / step), int(limit / step) + 1)]
+    figure.update_layout(
+        barmode="overlay",
+        bargap=0.25,
+        yaxis={"automargin": True},
+        xaxis={
+            "range": [-limit, limit],
+            "tickvals": ticks,
+            "ticktext": [f"{abs(t):.0%}" for t in ticks],
+            "title": "share of the digest's papers",
+            "zeroline": True,
+        },
+    )
+    return finish(
+        figure,
+        f"{short(digests[0], 30)} vs {short(digests[1], 30)}",
+        f"★ = shares differ, Fisher's exact test, Benjamini–Hochberg q < {alpha}",
+        height=max(360, 30 * len(order) + 160),
+    )
+
+
+def digest_similarity_matrix(similarity: pd.DataFrame) -> go.Figure:
+    """Digest x digest Jensen–Shannon distance between topic mixes (0 = same mix, 1 = nothing in common)."""
+    names = [short(d, 30) for d in similarity.index]
+    figure = go.Figure(
+        go.Heatmap(
+            z=similarity.to_numpy(),
+            x=names,
+            y=names,
+            zmin=0,
+            zmax=1,
+            colorscale=DIVERGING[::-1][1:] + ["#2166ac"],
+            text=[[f"{v:.2f}" for v in row] for row in similarity.to_numpy()],
+            texttemplate="%{text}",
+            colorbar={"title": "JS distance"},
+            hovertemplate="%{y} vs %{x}: %{z:.2f}<extra></extra>",
+            xgap=1,
+            ygap=1,
+        )
+    )
+    figure.update_layout(
+        xaxis={"tickangle": -35, "automargin": True}, yaxis={"automargin": True, "autorange": "reversed"}
+    )
+    return finish(
+        figure,
+        "How different are the digests' topic mixes?",
+        "Jensen–Shannon distance between topic shares: 0 = same mix, 1 = no topic in common",
+        height=max(420, 30 * len(names) + 220),
+    )

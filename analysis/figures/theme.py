@@ -1,0 +1,50 @@
+"""One look for every figure: template, colours, fonts, and escaping of text that comes from digests."""
+
+from __future__ import annotations
+
+import html
+import textwrap
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.colors import qualitative
+
+FONT = "Inter, Helvetica Neue, Arial, sans-serif"
+TOPIC_COLOURS = qualitative.D3 + qualitative.Set2 + qualitative.Pastel1 + qualitative.Dark2
+DIGEST_COLOURS = qualitative.Safe + qualitative.Vivid
+SEQUENTIAL = "Blues"
+DIVERGING = ["#2166ac", "#f7f7f7", "#b2182b"]
+
+TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
+TEMPLATE.layout.update(
+    font={"family": FONT, "size": 13, "color": "#222"},
+    title={"x": 0.0, "xanchor": "left", "font": {"size": 18}},
+    margin={"l": 20, "r": 20, "t": 90, "b": 40},
+    legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0},
+    hoverlabel={"font": {"family": FONT}},
+)
+
+
+def esc(text) -> str:
+    """Digest text is data: escape it so Plotly shows ``<b>`` as text, not as markup."""
+    return html.escape(str(text), quote=False)
+
+
+def short(text, width: int = 40) -> str:
+    """Escaped, shortened to ``width`` characters for axis labels."""
+    return esc(textwrap.shorten(str(text), width=width, placeholder="…"))
+
+
+def topic_colour(topic: int) -> str:
+    return "#9e9e9e" if topic < 0 else TOPIC_COLOURS[topic % len(TOPIC_COLOURS)]
+
+
+def digest_colour(index: int) -> str:
+    return DIGEST_COLOURS[index % len(DIGEST_COLOURS)]
+
+
+def finish(figure: go.Figure, title: str, subtitle: str = "", *, height: int | None = None) -> go.Figure:
+    """Apply the template, a title with an explanatory subtitle, and a height."""
+    text = esc(title) + (f"<br><span style='font-size:13px;color:#555'>{esc(subtitle)}</span>" if subtitle else "")
+    figure.update_layout(template=TEMPLATE, title_text=text, height=height)
+    return figure
