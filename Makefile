@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m analysis load data/ --out $(OUT)/papers.csv
+	$(PY) -m analysis run data/ --out $(OUT)
 
 # pytest exits 5 when it collects no test; that is a failure of the suite, not a pass.
 test: $(STAMP)

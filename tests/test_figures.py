@@ -1,0 +1,88 @@
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from analysis.figures import build_figures, digest_butterfly, digest_similarity_matrix, document_map, topics_over_time
+from analysis.overlap import overlap_tables
+from analysis.projection import project_2d
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def seed_figures(seed_result):
+    r = seed_result
+    coords = project_2d(r.embeddings, seed=42)
+    return build_figures(r.papers, r.topics, r.terms, r.centres, overlap_tables(r.papers), coords)
+
+
+def test_seed_figures(seed_figures, seed_result):
+    assert list(seed_figures) == [
+        "topic_sizes",
+        "digest_topic_heatmap",
+        "digest_butterfly",
+        "document_map",
+        "top_terms",
+        "topic_hierarchy",
+    ]
+    assert all(isinstance(f, go.Figure) for f in seed_figures.values())
+    sizes = seed_figures["topic_sizes"]
+    assert len(sizes.data) == 2 and sum(sum(t.x) for t in sizes.data) == 186
+    butterfly = seed_figures["digest_butterfly"]
+    starred = [label for label in butterfly.data[0].y if "★" in label]
+    assert any(label.startswith("In-context learning ★ q=") for label in starred)
+    n_topics = len(seed_result.topics)
+    assert len(seed_figures["document_map"].data) == n_topics
+    assert sum(len(t.x) for t in seed_figures["document_map"].data) == 186
+    assert len(seed_figures["top_terms"].data) == n_topics
+    assert seed_figures["digest_topic_heatmap"].data[0].z.shape == (2, n_topics)
+
+
+def test_figures_are_pure_and_repeatable(seed_result):
+    tables = overlap_tables(seed_result.papers)
+    assert digest_butterfly(tables["counts"]).to_json() == digest_butterfly(tables["counts"]).to_json()
+    assert np.array_equal(project_2d(seed_result.embeddings, seed=3), project_2d(seed_result.embeddings, seed=3))
+
+
+def _ten_digests():
+    rng = np.random.default_rng(0)
+    rows = []
+    for d in range(10):
+        for i in range(30):
+            topic = int(rng.integers(0, 5))
+            rows.append(
+                {
+                    "digest": f"2025-01-{d + 1:02d}",
+                    "digest_date": pd.Timestamp(f"2025-01-{d + 1:02d}"),
+                    "topic": topic,
+                    "topic_label": f"Topic {topic}",
+                    "paper_id": f"{d}-{i}",
+                    "title": EVIL if i == 0 else f"paper {d}-{i}",
+                    "n_digests": 1,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_ten_digests_get_a_similarity_matrix_and_a_timeline():
+    papers = _ten_digests()
+    tables = overlap_tables(papers)
+    matrix = digest_similarity_matrix(tables["similarity"])
+    assert matrix.data[0].z.shape == (10, 10)
+    timeline = topics_over_time(papers)
+    assert len(timeline.data) == 5 and len(timeline.data[0].x) == 10
+    with pytest.raises(ValueError, match="exactly 2 digests"):
+        digest_butterfly(tables["counts"])
+
+
+def test_digest_text_is_escaped_in_figures():
+    papers = _ten_digests()
+    figure = document_map(papers, np.zeros((len(papers), 2)))
+    texts = [t for trace in figure.data for t in trace.text]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in texts and EVIL not in texts
+
+
+def test_timeline_needs_two_dates(seed_result):
+    with pytest.raises(ValueError, match="at least 2 different dates"):
+        topics_over_time(seed_result.papers)

@@ -1,0 +1,89 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import fisher_exact
+
+from analysis.overlap import classify_topics, digest_similarity, enrichment, overlap_tables, topic_digest_counts
+
+
+def _papers(spec):
+    """spec: list of (digest, topic, paper_id)."""
+    rows = [{"digest": d, "topic": t, "topic_label": f"T{t}", "paper_id": p, "title": f"paper {p}"} for d, t, p in spec]
+    frame = pd.DataFrame(rows)
+    frame["n_digests"] = frame.groupby("paper_id")["digest"].transform("nunique")
+    return frame
+
+
+# digest A: 20 papers of topic 0, 2 of topic 1; digest B: 2 of topic 0, 20 of topic 1; topic 2 only in A (3).
+SPEC = (
+    [("A", 0, f"a{i}") for i in range(20)]
+    + [("A", 1, f"a1{i}") for i in range(2)]
+    + [("B", 0, f"b{i}") for i in range(2)]
+    + [("B", 1, f"b1{i}") for i in range(20)]
+    + [("A", 2, f"u{i}") for i in range(3)]
+    + [("B", 1, "a0")]
+)
+
+
+def test_counts_and_shares():
+    counts = topic_digest_counts(_papers(SPEC))
+    a0 = counts[(counts.topic == 0) & (counts.digest == "A")].iloc[0]
+    assert (a0["count"], a0["digest_size"]) == (20, 25)
+    assert a0["share"] == pytest.approx(0.8)
+    assert counts.groupby("digest")["share"].sum().round(10).tolist() == [1.0, 1.0]
+    assert counts["topic_label"].tolist()[:2] == ["T0", "T0"]
+
+
+def test_enrichment_matches_scipy_and_bh():
+    table = enrichment(topic_digest_counts(_papers(SPEC)))
+    row = table[(table.topic == 0) & (table.digest == "A")].iloc[0]
+    expected = fisher_exact([[20, 5], [2, 21]])
+    assert row["p_value"] == pytest.approx(expected.pvalue)
+    assert row["odds_ratio"] == pytest.approx(expected.statistic)
+    p = np.sort(table["p_value"].to_numpy())
+    assert table["q_value"].min() == pytest.approx(min(p * len(p) / np.arange(1, len(p) + 1)))
+    assert (table["q_value"] >= table["p_value"]).all()
+
+
+def test_classes():
+    classes = classify_topics(enrichment(topic_digest_counts(_papers(SPEC)))).set_index("topic")
+    assert classes.loc[0, "class"] == "distinctive" and classes.loc[0, "digest"] == "A"
+    assert classes.loc[1, "class"] == "distinctive" and classes.loc[1, "digest"] == "B"
+    assert classes.loc[2, "class"] == "unique" and classes.loc[2, "digest"] == "A"
+    assert classes.loc[0, "q_value"] < 0.001
+
+
+def test_balanced_topic_is_shared():
+    spec = [("A", 0, f"a{i}") for i in range(5)] + [("B", 0, f"b{i}") for i in range(5)]
+    spec += [("A", 1, f"c{i}") for i in range(5)] + [("B", 1, f"d{i}") for i in range(5)]
+    classes = classify_topics(enrichment(topic_digest_counts(_papers(spec))))
+    assert classes["class"].tolist() == ["shared", "shared"]
+    assert classes["q_value"].tolist() == [1.0, 1.0]
+
+
+def test_similarity_is_js_distance():
+    sim = digest_similarity(topic_digest_counts(_papers(SPEC)))
+    assert sim.index.tolist() == ["A", "B"] and np.allclose(np.diag(sim), 0)
+    assert sim.loc["A", "B"] == pytest.approx(sim.loc["B", "A"]) and 0.5 < sim.loc["A", "B"] < 1
+    disjoint = _papers([("A", 0, "x"), ("B", 1, "y")])
+    assert digest_similarity(topic_digest_counts(disjoint)).loc["A", "B"] == pytest.approx(1.0)
+
+
+def test_shared_papers_and_single_digest():
+    tables = overlap_tables(_papers(SPEC))
+    assert tables["shared_papers"][["paper_id", "digests"]].values.tolist() == [["a0", "A | B"]]
+    single = overlap_tables(_papers([("A", 0, "x"), ("A", 0, "y"), ("A", 1, "z")]))
+    assert single["classes"]["class"].tolist() == ["unique", "unique"]
+    assert single["counts"]["q_value"].tolist() == [1.0, 1.0]
+    assert single["shared_papers"].empty
+
+
+def test_seed_overlap(seed_result):
+    tables = overlap_tables(seed_result.papers)
+    assert tables["shared_papers"]["title"].tolist() == [
+        "Superpipeline: A Universal Approach for Reducing GPU Memory Usage in Large Models"
+    ]
+    classes = tables["classes"].set_index("topic_label")
+    assert classes.loc["In-context learning", "class"] == "distinctive"
+    assert classes.loc["In-context learning", "digest"] == "002_b41ed81a6e990286"
+    assert classes.loc["KV cache", "digest"] == "000_b07f67c0449023ce"

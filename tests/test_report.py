@@ -1,0 +1,95 @@
+"""The main job end to end, and its report opened in headless Chromium."""
+
+import os
+import shutil
+
+import pandas as pd
+import pytest
+from conftest import SEED_A, SEED_B
+
+from analysis.figures.export import find_browser
+from analysis.pipeline import run
+
+EVIL_TITLES = [
+    '<img src=x onerror="window.__xss=1">',
+    "</script><script>window.__xss=2</script>",
+    "Plain & <b>bold</b> title",
+]
+FIGURES = ["topic_sizes", "digest_topic_heatmap", "digest_butterfly", "document_map", "top_terms", "topic_hierarchy"]
+
+
+def _need_browser():
+    if find_browser() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Chromium (.ci/run installs it)")
+        pytest.skip("no Chromium or Chrome here: apt-get install chromium")
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    _need_browser()
+    data = tmp_path_factory.mktemp("data")
+    shutil.copy(SEED_A, data)
+    shutil.copy(SEED_B, data)
+    abstract = "We study attention kernels for efficient inference of large language models on GPUs."
+    pd.DataFrame({"title": EVIL_TITLES, "abstract": [abstract] * 3, "digest": ["002_b41ed81a6e990286"] * 3}).to_csv(
+        data / "zz_evil.csv", index=False
+    )
+    out = tmp_path_factory.mktemp("run") / "out"
+    messages = []
+    run([data], out, seed=42, log=messages.append)
+    return out
+
+
+def test_run_writes_every_output(run_dir):
+    papers = pd.read_csv(run_dir / "papers.csv")
+    assert len(papers) == 189 and set(EVIL_TITLES) <= set(papers["title"])
+    for name in FIGURES:
+        for ext in ("html", "png", "svg"):
+            assert (run_dir / "figures" / f"{name}.{ext}").stat().st_size > 1000, (name, ext)
+    assert (run_dir / "figures" / "digest_butterfly.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    counts = pd.read_csv(run_dir / "overlap_counts.csv")
+    assert {"p_value", "q_value", "odds_ratio"} <= set(counts.columns)
+    assert set(pd.read_csv(run_dir / "overlap_classes.csv")["class"]) <= {"shared", "distinctive", "unique"}
+
+
+def test_report_escapes_digest_text(run_dir):
+    html = (run_dir / "report.html").read_text()
+    assert "&lt;img src=x onerror=&#34;window.__xss=1&#34;&gt;" in html
+    assert '<img src=x onerror="window.__xss=1">' not in html
+    assert "<b>bold</b>" not in html
+    assert "<script src=" not in html and "<link" not in html  # everything inlined
+
+
+def test_report_renders_every_figure_offline_in_chromium(run_dir):
+    from playwright.sync_api import sync_playwright
+
+    requests, dialogs = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=find_browser(),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto((run_dir / "report.html").as_uri(), wait_until="load")
+        page.wait_for_function(
+            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {len(FIGURES)}", timeout=60_000
+        )
+        rendered = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => ({
+                id: gd.id, traces: (gd.data || []).length,
+                points: (gd.calcdata || []).reduce((n, trace) => n + trace.length, 0),
+                svg: gd.querySelectorAll('.main-svg').length}))"""
+        )
+        xss = page.evaluate("() => window.__xss === undefined ? null : window.__xss")
+        text = page.inner_text("body")
+        browser.close()
+    assert sorted(r["id"] for r in rendered) == sorted(f"plot-{name}" for name in FIGURES)
+    assert all(r["traces"] > 0 and r["points"] > 0 and r["svg"] > 0 for r in rendered), rendered
+    assert xss is None and dialogs == []
+    assert all(title in text for title in EVIL_TITLES)
+    assert [url for url in requests if not url.startswith(("file://", "data:", "blob:"))] == []
+    assert [url for url in requests if url.startswith("file://")] == [(run_dir / "report.html").as_uri()]
