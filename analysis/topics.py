@@ -16,6 +16,7 @@ What differs from BERTopic's defaults, and why (measured in ``docs/quality.md``)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import math
@@ -29,7 +30,16 @@ import pandas as pd
 from analysis.embeddings import Embedder, paper_texts
 from analysis.labels import STOP_WORDS, unique_labels
 
-__all__ = ["TopicResult", "SavedTopics", "fit_topics", "load_topics", "save_topics", "terms_frame", "topic_count"]
+__all__ = [
+    "TopicResult",
+    "SavedTopics",
+    "fit_topics",
+    "load_topics",
+    "relabel_topics",
+    "save_topics",
+    "terms_frame",
+    "topic_count",
+]
 
 N_TERMS = 10
 N_INIT = (
@@ -201,6 +211,28 @@ def fit_topics(
         "novelty_threshold": float(np.quantile(similarity, NOVELTY_QUANTILE)),
     }
     return TopicResult(out, topics, model, vectors, terms_frame(model, topics), centres, params, messages)
+
+
+def relabel_topics(result: TopicResult, labels: dict[int, str]) -> TopicResult:
+    """A copy of ``result`` with the given topics renamed everywhere (papers, topics, terms, BERTopic model).
+
+    Examples
+    --------
+    >>> result = relabel_topics(result, {0: "Large-batch training"})  # doctest: +SKIP
+    """
+    unknown = sorted(set(labels) - set(result.topics["topic"]))
+    if unknown:
+        raise ValueError(
+            f"no such topic: {unknown} (topics are {result.topics['topic'].min()}..{result.topics['topic'].max()})"
+        )
+    topics = result.topics.assign(
+        label=[labels.get(t, label) for t, label in zip(result.topics["topic"], result.topics["label"], strict=True)]
+    )
+    mapping = dict(zip(topics["topic"], topics["label"], strict=True))
+    papers = result.papers.assign(topic_label=result.papers["topic"].map(mapping))
+    terms = result.terms.assign(topic_label=result.terms["topic"].map(mapping))
+    result.model.set_topic_labels(mapping)
+    return dataclasses.replace(result, papers=papers, topics=topics, terms=terms)
 
 
 # ----------------------------------------------------------------------------------------- save and load
