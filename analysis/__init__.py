@@ -27,5 +27,13 @@ def __getattr__(name):  # lazy: `import analysis` stays fast for the loader and 
     raise AttributeError(f"module 'analysis' has no attribute {name!r}")
 
 
-__all__ = ["DigestError", "DigestWarning", "fit_topics", "load_digests", "load_topics", "overlap_tables",
-           "relabel_topics", "save_topics"]
+__all__ = [
+    "DigestError",
+    "DigestWarning",
+    "fit_topics",
+    "load_digests",
+    "load_topics",
+    "overlap_tables",
+    "relabel_topics",
+    "save_topics",
+]

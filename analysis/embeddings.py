@@ -37,12 +37,12 @@ def paper_texts(papers: pd.DataFrame) -> list[str]:
 
 
 def cache_dir() -> Path:
-    """``$ANALYSIS_CACHE_DIR`` if set, else the user cache directory for this tool."""
+    """The cache root: ``$ANALYSIS_CACHE_DIR`` if set, else the user cache directory for this tool."""
     if os.environ.get("ANALYSIS_CACHE_DIR"):
         return Path(os.environ["ANALYSIS_CACHE_DIR"])
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("digest-topics")) / "embeddings"
+    return Path(platformdirs.user_cache_dir("digest-topics"))
 
 
 def bundled_model_path() -> Path:
@@ -135,7 +135,7 @@ class Embedder:
     precision
         ``"auto"`` (bf16 where the CPU supports it), ``"fp32"`` or ``"bf16"``.
     cache
-        Cache directory; ``None`` for :func:`cache_dir`, ``False`` for no cache.
+        Cache directory; ``None`` for ``embeddings/`` in :func:`cache_dir`, ``False`` for no cache.
 
     Attributes
     ----------
@@ -152,7 +152,9 @@ class Embedder:
     def __init__(self, model: str | os.PathLike | None = None, *, precision: str = "auto", cache=None):
         self.model = str(model) if model is not None else DEFAULT_MODEL
         self.precision = choose_precision(precision)
-        self.cache = None if cache is False else EmbeddingCache(Path(cache or cache_dir()) / self.cache_key)
+        self.cache = (
+            None if cache is False else EmbeddingCache(Path(cache or cache_dir() / "embeddings") / self.cache_key)
+        )
         self._model = None
         self.n_computed_ = self.n_cached_ = 0
 

@@ -86,3 +86,13 @@ def test_digest_text_is_escaped_in_figures():
 def test_timeline_needs_two_dates(seed_result):
     with pytest.raises(ValueError, match="at least 2 different dates"):
         topics_over_time(seed_result.papers)
+
+
+def test_projection_is_cached_and_a_corrupt_entry_recomputed(seed_result, embedding_cache):
+    first = project_2d(seed_result.embeddings, seed=5)
+    entries = list((embedding_cache / "projections").glob("*.npy"))
+    assert len(entries) >= 1
+    newest = max(entries, key=lambda p: p.stat().st_mtime_ns)
+    newest.write_bytes(b"garbage")
+    assert np.array_equal(project_2d(seed_result.embeddings, seed=5), first)
+    assert np.array_equal(np.load(newest), first)

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 
 from analysis.figures.theme import esc, finish, short, topic_colour
 
+WEBGL_FROM = 3000  # papers
 SYMBOLS = ["circle", "diamond", "square", "triangle-up", "cross", "x", "star", "hexagon", "triangle-down", "pentagon"]
 
 
@@ -19,7 +20,7 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
     for (topic, label), group in papers.groupby(["topic", "topic_label"], sort=True):
         index = group.index.to_numpy()
         positions = papers.index.get_indexer(index)
-        figure.add_scattergl(
+        trace = dict(
             x=coords[positions, 0],
             y=coords[positions, 1],
             mode="markers",
@@ -35,6 +36,8 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
             customdata=[esc(d) for d in group["digest"]],
             hovertemplate="%{text}<br>" + short(label, 40) + " · %{customdata}<extra></extra>",
         )
+        # SVG markers export fast and sharp; past a few thousand points only WebGL stays responsive.
+        figure.add_trace(go.Scattergl(**trace) if len(papers) > WEBGL_FROM else go.Scatter(**trace))
     centres = pd.DataFrame(coords, index=papers.index).groupby(papers["topic_label"]).median()
     for label, (x, y) in centres.iterrows():
         figure.add_annotation(

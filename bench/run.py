@@ -1,0 +1,281 @@
+"""Benchmark: every stage of `run`, side by side with a plain BERTopic-defaults pipeline.
+
+Each case runs in a fresh process (imports and numba compilation count, as they do for a user), timing each
+stage and recording the process's peak memory:
+
+* **ours, cold**: empty embedding cache; **ours, warm**: the same run again with the cache filled;
+* **baseline**: what a user writes from BERTopic's docs: sentence-transformers ``encode`` (fp32), ``BERTopic()``,
+  ``visualize_barchart``, ``visualize_topics_per_class``, ``visualize_documents``, each written as HTML and
+  PNG (one ``write_image`` call per figure).
+
+Usage::
+
+    python bench/run.py --smoke                 # the seeds only (CI runs this)
+    python bench/run.py                         # seeds, HF Daily Papers, arXiv 1k/4k/10k/37,620
+    python bench/run.py --cases seeds hf4k      # a selection
+
+Writes ``bench/RESULTS.md`` (``--out``) and ``bench/scaling.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "corpora"
+CASES = {
+    "seeds": (ROOT / "data", None),
+    "hf4k": (SHARED / "hf_daily_papers_2024-05_2025-06.jsonl.gz", None),
+    "arxiv1k": (SHARED / "arxiv_cs_2025-03_2025-11_labeled.jsonl.gz", 1000),
+    "arxiv4k": (SHARED / "arxiv_cs_2025-03_2025-11_labeled.jsonl.gz", 4000),
+    "arxiv10k": (SHARED / "arxiv_cs_2025-03_2025-11_labeled.jsonl.gz", 10000),
+    "arxiv37k": (SHARED / "arxiv_cs_2025-03_2025-11_labeled.jsonl.gz", None),
+}
+
+
+# ------------------------------------------------------------------------------------------ child processes
+class Timer:
+    def __init__(self):
+        self.stages, self._last = {}, time.perf_counter()
+
+    def lap(self, name):
+        now = time.perf_counter()
+        self.stages[name] = round(now - self._last, 2)
+        self._last = now
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_ours(paths: list[str], out: str) -> dict:
+    timer = Timer()
+    from analysis.digests import load_digests
+    from analysis.embeddings import Embedder
+    from analysis.figures import build_figures
+    from analysis.figures.export import write_html, write_static
+    from analysis.overlap import overlap_tables
+    from analysis.projection import project_2d
+    from analysis.report import render_report
+    from analysis.topics import fit_topics
+
+    timer.lap("import")
+    papers = load_digests(*paths)
+    timer.lap("load")
+    embedder = Embedder()
+    vectors = embedder.embed_papers(papers)
+    timer.lap("embed")
+    result = fit_topics(papers, seed=42, embeddings=vectors)
+    timer.lap("fit")
+    overlap = overlap_tables(result.papers)
+    timer.lap("overlap")
+    coords = project_2d(result.embeddings, seed=42)
+    figures = build_figures(result.papers, result.topics, result.terms, result.centres, overlap, coords)
+    write_html(figures, Path(out) / "figures")
+    timer.lap("figures")
+    write_static(figures, Path(out) / "figures")
+    timer.lap("static")
+    html = render_report(result.papers, result.topics, overlap, figures, result.params)
+    (Path(out) / "report.html").write_text(html)
+    timer.lap("report")
+    return {
+        "papers": len(papers),
+        "topics": len(result.topics),
+        "embedded": embedder.n_computed_,
+        "stages": timer.stages,
+        "peak_mb": round(_peak_mb()),
+    }
+
+
+def child_baseline(paths: list[str], out: str) -> dict:
+    timer = Timer()
+    from bertopic import BERTopic
+    from sentence_transformers import SentenceTransformer
+
+    from analysis.digests import load_digests
+    from analysis.embeddings import bundled_model_path, paper_texts
+
+    timer.lap("import")
+    papers = load_digests(*paths)
+    docs = paper_texts(papers)
+    timer.lap("load")
+    model = SentenceTransformer(str(bundled_model_path()), device="cpu")
+    embeddings = model.encode(docs)
+    timer.lap("embed")
+    topic_model = BERTopic()
+    topics, _ = topic_model.fit_transform(docs, embeddings)
+    timer.lap("fit")
+    per_class = topic_model.topics_per_class(docs, classes=papers["digest"].tolist())
+    timer.lap("overlap")
+    figures = {
+        "barchart": topic_model.visualize_barchart(),
+        "per_class": topic_model.visualize_topics_per_class(per_class),
+        "documents": topic_model.visualize_documents(docs, embeddings=embeddings),
+    }
+    for name, figure in figures.items():
+        figure.write_html(Path(out) / f"{name}.html")
+    timer.lap("figures")
+    for name, figure in figures.items():
+        figure.write_image(Path(out) / f"{name}.png")
+    timer.lap("static")
+    return {
+        "papers": len(papers),
+        "topics": len(set(topics)) - (-1 in topics),
+        "stages": timer.stages,
+        "peak_mb": round(_peak_mb()),
+    }
+
+
+# --------------------------------------------------------------------------------------------- the driver
+def _materialise(case: str, workdir: Path) -> list[str]:
+    source, rows = CASES[case]
+    if rows is None and case != "arxiv37k":
+        return [str(source)]
+    target = workdir / f"{case}.jsonl"
+    with gzip.open(source, "rt") as src, target.open("w") as dst:
+        for index, line in enumerate(src):
+            if rows is not None and index >= rows:
+                break
+            dst.write(line)
+    return [str(target)]
+
+
+def _spawn(kind: str, paths: list[str], cache: Path, out: Path) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "ANALYSIS_CACHE_DIR": str(cache)}
+    wall = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--child-out", str(out), *paths],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{kind} failed on {paths}:\n{proc.stderr[-3000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["total"] = round(time.perf_counter() - wall, 2)
+    return result
+
+
+def bench_case(case: str, workdir: Path, baseline: bool) -> dict:
+    paths = _materialise(case, workdir)
+    cache = workdir / f"cache-{case}"
+    results = {
+        "cold": _spawn("ours", paths, cache, workdir / f"{case}-cold"),
+        "warm": _spawn("ours", paths, cache, workdir / f"{case}-warm"),
+    }
+    if baseline:
+        results["baseline"] = _spawn("baseline", paths, workdir / "no-cache", workdir / f"{case}-baseline")
+    return results
+
+
+STAGES = ["import", "load", "embed", "fit", "overlap", "figures", "static", "report"]
+
+
+def _table(all_results: dict) -> str:
+    head = "| case | run | papers | topics | " + " | ".join(STAGES) + " | total s | s / 1k papers | peak MB |"
+    lines = [head, "|" + "---|" * 4 + "---:|" * (len(STAGES) + 3)]
+    for case, runs in all_results.items():
+        for run, r in runs.items():
+            cells = [str(r["stages"].get(s, "")) for s in STAGES]
+            per_k = r["total"] / r["papers"] * 1000
+            lines.append(
+                f"| {case} | {run} | {r['papers']} | {r['topics']} | "
+                + " | ".join(cells)
+                + f" | {r['total']} | {per_k:.1f} | {r['peak_mb']} |"
+            )
+    return "\n".join(lines)
+
+
+def _ratios(all_results: dict) -> str:
+    lines = []
+    for case, runs in all_results.items():
+        if "baseline" in runs:
+            base = runs["baseline"]["total"]
+            lines.append(
+                f"- {case}: cold {runs['cold']['total'] / base:.2f}x, warm {runs['warm']['total'] / base:.2f}x "
+                f"the baseline's {base:.1f} s (targets: cold <= 0.75x, warm <= 0.5x)"
+            )
+    return "\n".join(lines)
+
+
+def _scaling_figure(all_results: dict, path: Path) -> None:
+    from plotly.subplots import make_subplots
+
+    from analysis.figures.export import write_static
+    from analysis.figures.theme import finish
+
+    figure = make_subplots(rows=1, cols=2, subplot_titles=["time (s)", "peak memory (MB)"])
+    for run in ("cold", "warm", "baseline"):
+        points = sorted(
+            (r[run]["papers"], r[run]["total"], r[run]["peak_mb"]) for r in all_results.values() if run in r
+        )
+        if points:
+            n, t, m = zip(*points, strict=True)
+            figure.add_scatter(x=n, y=t, name=run, mode="lines+markers", row=1, col=1, legendgroup=run)
+            figure.add_scatter(
+                x=n, y=m, name=run, mode="lines+markers", row=1, col=2, legendgroup=run, showlegend=False
+            )
+    figure.update_xaxes(type="log", title="papers")
+    finish(figure, "Time and memory against corpus size", "end to end, one process per run", height=450)
+    write_static({path.stem: figure}, path.parent)
+    for extra in path.parent.glob(f"{path.stem}.svg"):
+        extra.unlink()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="the seeds only, quick (CI)")
+    parser.add_argument("--cases", nargs="+", choices=list(CASES), help="which corpora (default: all)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the BERTopic-defaults pipeline")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"), help="results file")
+    parser.add_argument("--child", choices=["ours", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--child-out", help=argparse.SUPPRESS)
+    parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        result = (child_ours if args.child == "ours" else child_baseline)(args.paths, args.child_out)
+        print(json.dumps(result))
+        return 0
+    cases = ["seeds"] if args.smoke else (args.cases or list(CASES))
+    missing = [c for c in cases if not CASES[c][0].exists()]
+    if missing:
+        raise SystemExit(f"missing corpora for {missing}: they live in ../shared/corpora/")
+    all_results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        for case in cases:
+            print(f"benchmarking {case} ...", flush=True)
+            all_results[case] = bench_case(case, Path(tmp), baseline=not args.no_baseline)
+    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    report = "\n\n".join(
+        [
+            "# Benchmark results",
+            f"Date: {dt.date.today()}. Machine: {platform.machine()}, {os.cpu_count()} cores, "
+            f"{platform.python_implementation()} {platform.python_version()}. Command: `{command.strip()}`.",
+            "Seconds per stage; `total` is the wall time of the whole process; peak memory is its maximum RSS.",
+            _table(all_results),
+            "Ratios to the BERTopic-defaults pipeline:\n\n" + (_ratios(all_results) or "- (baseline not run)"),
+        ]
+    )
+    out = Path(args.out)
+    out.write_text(report + "\n")
+    print(report)
+    if not args.smoke:
+        _scaling_figure(all_results, out.parent / "scaling.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
