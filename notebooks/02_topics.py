@@ -62,8 +62,8 @@ result = relabel_topics(result, my_labels)
 
 # %% [markdown]
 # ## Map of the papers
-# Each point is a paper placed so that papers with similar abstracts lie close together (UMAP of the
-# embeddings); colour is the topic, the marker shape the digest. Hover for the title.
+# Each point is a paper placed so that papers with similar abstracts lie close together (t-SNE of
+# the embeddings, UMAP from 1,000 papers on); colour is the topic, the marker shape the digest. Hover for the title.
 
 # %%
 coords = project_2d(result.embeddings, seed=seed)
