@@ -47,15 +47,20 @@ def run(
     papers = load_digests(*paths, year=year)
     log(f"loaded {len(papers)} papers from {papers['digest'].nunique()} digests")
     saved = load_topics(model_dir) if model_dir else None
+    if saved and embedding_model and embedding_model != saved.params["embedding_model"]:
+        raise ValueError(
+            f"--embedding-model {embedding_model!r} differs from the saved topics' "
+            f"{saved.params['embedding_model']!r}: placing papers needs the same embeddings"
+        )
     embedder = Embedder(embedding_model or (saved.params["embedding_model"] if saved else None))
     with atomic_dir(out) as staging:
         if saved is not None:
-            papers = saved.assign(papers, embedder=embedder)
+            vectors = embedder.embed_papers(papers)
+            papers = saved.assign(papers, embeddings=vectors)
             sizes = papers["topic"].value_counts()
             topics = saved.topics.assign(size=saved.topics["topic"].map(sizes).fillna(0).astype(int))
             terms, centres, params = terms_frame(saved.model, topics), saved.centres, dict(saved.params)
             params["placed_onto"] = str(model_dir)
-            vectors = embedder.embed_papers(papers)
             log(f"placed them onto {len(topics)} saved topics; {int(papers['novel'].sum())} flagged as novel")
         else:
             result = fit_topics(papers, seed=seed, n_topics=n_topics, embedder=embedder)

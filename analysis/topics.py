@@ -245,11 +245,16 @@ class SavedTopics:
     params: dict
     model: object
 
-    def assign(self, papers: pd.DataFrame, *, embedder: Embedder | None = None) -> pd.DataFrame:
+    def assign(
+        self, papers: pd.DataFrame, *, embedder: Embedder | None = None, embeddings: np.ndarray | None = None
+    ) -> pd.DataFrame:
         """Place papers onto the saved topics (nearest centre by cosine); ``novel`` flags papers farther from
-        every topic than all but 2% of the papers the topics were fitted on."""
-        embedder = embedder or Embedder(self.params["embedding_model"], precision=self.params["precision"])
-        vectors = _normalise(embedder.embed_papers(papers))
+        every topic than all but 2% of the papers the topics were fitted on. ``embeddings`` (one row per
+        paper, from the saved model's embedding model) skip embedding."""
+        if embeddings is None:
+            embedder = embedder or Embedder(self.params["embedding_model"], precision=self.params["precision"])
+            embeddings = embedder.embed_papers(papers)
+        vectors = _normalise(np.asarray(embeddings))
         similarity = vectors @ self.centres.T
         nearest = similarity.argmax(axis=1)
         out = papers.copy()

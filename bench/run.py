@@ -218,18 +218,19 @@ def _scaling_figure(all_results: dict, path: Path) -> None:
     from analysis.figures.theme import finish
 
     figure = make_subplots(rows=1, cols=2, subplot_titles=["time (s)", "peak memory (MB)"])
+    colours = {"cold": "#1f77b4", "warm": "#2ca02c", "baseline": "#ff7f0e"}
     for run in ("cold", "warm", "baseline"):
         points = sorted(
             (r[run]["papers"], r[run]["total"], r[run]["peak_mb"]) for r in all_results.values() if run in r
         )
         if points:
             n, t, m = zip(*points, strict=True)
-            figure.add_scatter(x=n, y=t, name=run, mode="lines+markers", row=1, col=1, legendgroup=run)
-            figure.add_scatter(
-                x=n, y=m, name=run, mode="lines+markers", row=1, col=2, legendgroup=run, showlegend=False
-            )
+            style = {"mode": "markers", "marker": {"color": colours[run], "size": 9}, "legendgroup": run}
+            figure.add_scatter(x=n, y=t, name=run, row=1, col=1, **style)
+            figure.add_scatter(x=n, y=m, name=run, row=1, col=2, showlegend=False, **style)
     figure.update_xaxes(type="log", title="papers")
-    finish(figure, "Time and memory against corpus size", "end to end, one process per run", height=450)
+    finish(figure, "Time and memory against corpus size", "end to end, one process per run", height=480)
+    figure.update_layout(legend={"y": -0.25})
     write_static({path.stem: figure}, path.parent)
     for extra in path.parent.glob(f"{path.stem}.svg"):
         extra.unlink()

@@ -102,6 +102,18 @@ def test_cli_run_places_onto_a_saved_model(tmp_path):
     assert placed["topic_label"].iloc[0] == "KV cache"
     assert placed["novel"].tolist() == [False, True]
     assert "1 flagged as novel" in result.stdout
+    other = _cli(
+        "run",
+        new,
+        "--model",
+        tmp_path / "fit" / "model",
+        "--embedding-model",
+        "other-model",
+        "--out",
+        tmp_path / "other",
+    )
+    assert other.returncode == 1 and "differs from the saved topics' 'all-MiniLM-L6-v2'" in other.stderr
+    assert not (tmp_path / "other").exists()
 
 
 def test_cli_run_refusal_writes_nothing(tmp_path):

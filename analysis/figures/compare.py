@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import DIVERGING, digest_colour, finish, short
+from analysis.figures.theme import annotated_heatmap, digest_colour, finish, short
 from analysis.overlap import ALPHA
 
 
@@ -61,24 +61,15 @@ def digest_butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figu
 def digest_similarity_matrix(similarity: pd.DataFrame) -> go.Figure:
     """Digest x digest Jensen–Shannon distance between topic mixes (0 = same mix, 1 = nothing in common)."""
     names = [short(d, 30) for d in similarity.index]
-    figure = go.Figure(
-        go.Heatmap(
-            z=similarity.to_numpy(),
-            x=names,
-            y=names,
-            zmin=0,
-            zmax=1,
-            colorscale=DIVERGING[::-1][1:] + ["#2166ac"],
-            text=[[f"{v:.2f}" for v in row] for row in similarity.to_numpy()],
-            texttemplate="%{text}",
-            colorbar={"title": "JS distance"},
-            hovertemplate="%{y} vs %{x}: %{z:.2f}<extra></extra>",
-            xgap=1,
-            ygap=1,
-        )
-    )
-    figure.update_layout(
-        xaxis={"tickangle": -35, "automargin": True}, yaxis={"automargin": True, "autorange": "reversed"}
+    values = similarity.to_numpy()
+    figure = annotated_heatmap(
+        values,
+        names,
+        names,
+        [[f"{v:.2f}" for v in row] for row in values],
+        colorbar={"title": "JS distance"},
+        hovertemplate="%{y} vs %{x}: %{z:.2f}<extra></extra>",
+        zmax=1,
     )
     return finish(
         figure,

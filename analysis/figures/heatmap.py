@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import SEQUENTIAL, finish, short
+from analysis.figures.theme import annotated_heatmap, finish, short
 
 
 def digest_topic_heatmap(counts: pd.DataFrame) -> go.Figure:
@@ -19,23 +19,13 @@ def digest_topic_heatmap(counts: pd.DataFrame) -> go.Figure:
         [f"{c:.0f}<br>{s:.0%}" for c, s in zip(cr, sr, strict=True)]
         for cr, sr in zip(count.to_numpy().T, share.to_numpy().T, strict=True)
     ]
-    figure = go.Figure(
-        go.Heatmap(
-            z=share.to_numpy().T,
-            x=[short(label, 28) for _, label in order.index],
-            y=[short(d, 30) for d in digests],
-            text=text,
-            texttemplate="%{text}",
-            colorscale=SEQUENTIAL,
-            zmin=0,
-            colorbar={"title": "share", "tickformat": ".0%"},
-            hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",
-            xgap=1,
-            ygap=1,
-        )
-    )
-    figure.update_layout(
-        xaxis={"tickangle": -35, "automargin": True}, yaxis={"automargin": True, "autorange": "reversed"}
+    figure = annotated_heatmap(
+        share.to_numpy().T,
+        [short(label, 28) for _, label in order.index],
+        [short(d, 30) for d in digests],
+        text,
+        colorbar={"title": "share", "tickformat": ".0%"},
+        hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",
     )
     return finish(
         figure,

@@ -13,7 +13,6 @@ FONT = "Inter, Helvetica Neue, Arial, sans-serif"
 TOPIC_COLOURS = qualitative.D3 + qualitative.Set2 + qualitative.Pastel1 + qualitative.Dark2
 DIGEST_COLOURS = qualitative.Safe + qualitative.Vivid
 SEQUENTIAL = "Blues"
-DIVERGING = ["#2166ac", "#f7f7f7", "#b2182b"]
 
 TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
 TEMPLATE.layout.update(
@@ -47,4 +46,27 @@ def finish(figure: go.Figure, title: str, subtitle: str = "", *, height: int | N
     """Apply the template, a title with an explanatory subtitle, and a height."""
     text = esc(title) + (f"<br><span style='font-size:13px;color:#555'>{esc(subtitle)}</span>" if subtitle else "")
     figure.update_layout(template=TEMPLATE, title_text=text, height=height)
+    return figure
+
+
+def annotated_heatmap(z, x, y, text, *, colorbar: dict, hovertemplate: str, zmax=None) -> go.Figure:
+    """A heatmap with text in every cell and category axes (first row on top), in the shared style."""
+    heatmap = go.Heatmap(
+        z=z,
+        x=x,
+        y=y,
+        text=text,
+        texttemplate="%{text}",
+        colorscale=SEQUENTIAL,
+        zmin=0,
+        zmax=zmax,
+        colorbar=colorbar,
+        hovertemplate=hovertemplate,
+        xgap=1,
+        ygap=1,
+    )
+    figure = go.Figure(heatmap)
+    figure.update_layout(
+        xaxis={"tickangle": -35, "automargin": True}, yaxis={"automargin": True, "autorange": "reversed"}
+    )
     return figure
