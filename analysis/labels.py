@@ -64,6 +64,11 @@ def _surface_form(term: str, texts: Sequence[str]) -> str | None:
     return form[0].upper() + form[1:] if form[0].islower() else form
 
 
+def _same_word(a: str, b: str) -> bool:
+    a, b = a.casefold(), b.casefold()
+    return a.rstrip("s") == b.rstrip("s")
+
+
 def make_label(terms: Sequence[str], texts: Sequence[str], taken: set[str] = frozenset()) -> str:
     """Build a label from ranked ``terms`` (best first) and the topic's ``texts``; avoid labels in ``taken``.
 
@@ -81,6 +86,8 @@ def make_label(terms: Sequence[str], texts: Sequence[str], taken: set[str] = fro
     # No phrase: the best word with the next word that is not part of it.
     for i, first in enumerate(single):
         for second in single[i + 1 :]:
+            if _same_word(first, second):  # "Agent and agents" says one thing twice
+                continue
             label = f"{first} and {second[0].lower() + second[1:] if not second[:2].isupper() else second}"
             if label.casefold() not in taken:
                 return label

@@ -43,3 +43,8 @@ def test_seed_labels_read_like_phrases(seed_result):
 @pytest.mark.parametrize("label", ["KV cache", "In-context learning"])
 def test_seed_topics_include_themes_a_reader_expects(seed_result, label):
     assert label in seed_result.topics["label"].tolist()
+
+
+def test_two_words_are_two_different_words():
+    texts = ["An agent and other agents plan with tools."]
+    assert make_label(["agent", "agents", "tools", "plan"], texts) == "Agent and tools"

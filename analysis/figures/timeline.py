@@ -28,7 +28,7 @@ def topics_over_time(papers: pd.DataFrame) -> go.Figure:
             hovertemplate=short(label, 40) + "<br>%{x|%Y-%m-%d}: %{y:.0%} (%{customdata} papers)<extra></extra>",
         )
     figure.update_layout(
-        yaxis={"tickformat": ".0%", "title": "share of the day's papers"},
+        yaxis={"tickformat": ".0%", "title": "share of the date's papers"},
         xaxis_title="digest date",
         legend={"orientation": "v", "y": 1, "x": 1.02, "yanchor": "top"},
     )
