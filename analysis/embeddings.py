@@ -25,6 +25,9 @@ __all__ = ["DEFAULT_MODEL", "Embedder", "EmbeddingError", "paper_texts"]
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 _PROGRESS_FROM = 500  # texts; below this a progress bar is noise
+# Abstracts fill most of the 256-token window; at 8 texts per batch a layer's activations stay in cache, and
+# encoding runs 1.24x faster than sentence-transformers' default of 32, with identical vectors (bench/RESULTS.md).
+BATCH_SIZE = 8
 
 
 class EmbeddingError(ValueError):
@@ -192,7 +195,7 @@ class Embedder:
             torch.inference_mode(),
             torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"),
         ):
-            vectors = model.encode(texts, batch_size=32, show_progress_bar=show, convert_to_numpy=True)
+            vectors = model.encode(texts, batch_size=BATCH_SIZE, show_progress_bar=show, convert_to_numpy=True)
         return np.asarray(vectors, dtype=np.float32)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpora"
 CASES = {
@@ -76,6 +78,7 @@ def child_ours(paths: list[str], out: str) -> dict:
     embedder = Embedder()
     vectors = embedder.embed_papers(papers)
     timer.lap("embed")
+    np.save(Path(out) / "embeddings.npy", vectors)
     result = fit_topics(papers, seed=42, embeddings=vectors)
     timer.lap("fit")
     overlap = overlap_tables(result.papers)
@@ -113,6 +116,7 @@ def child_baseline(paths: list[str], out: str) -> dict:
     model = SentenceTransformer(str(bundled_model_path()), device="cpu")
     embeddings = model.encode(docs)
     timer.lap("embed")
+    np.save(Path(out) / "embeddings.npy", embeddings)
     topic_model = BERTopic()
     topics, _ = topic_model.fit_transform(docs, embeddings)
     timer.lap("fit")
@@ -134,6 +138,32 @@ def child_baseline(paths: list[str], out: str) -> dict:
         "topics": len(set(topics)) - (-1 in topics),
         "stages": timer.stages,
         "peak_mb": round(_peak_mb()),
+    }
+
+
+def child_throughput(paths: list[str], out: str) -> dict:
+    """Encoding alone, after a warm-up, in one process: sentence-transformers' default ``encode`` (fp32, batches of
+    32) against :class:`Embedder` without its cache, alternated twice; and the cosine between their vectors."""
+    from analysis.digests import load_digests
+    from analysis.embeddings import Embedder, paper_texts
+
+    texts = paper_texts(load_digests(*paths))[:THROUGHPUT_TEXTS]
+    embedder = Embedder(cache=False)
+    model = embedder.load_model()
+    model.encode(texts[:32])
+    seconds = {"sentence-transformers": 0.0, "ours": 0.0}
+    for _ in range(2):
+        start = time.perf_counter()
+        reference = model.encode(texts)
+        seconds["sentence-transformers"] += time.perf_counter() - start
+        start = time.perf_counter()
+        ours = embedder.embed(texts)
+        seconds["ours"] += time.perf_counter() - start
+    return {
+        "texts": len(texts),
+        "precision": embedder.precision,
+        "seconds": {k: round(v / 2, 2) for k, v in seconds.items()},
+        "cosine": round(_mean_cosine(ours, reference), 6),
     }
 
 
@@ -169,6 +199,12 @@ def _spawn(kind: str, paths: list[str], cache: Path, out: Path) -> dict:
     return result
 
 
+def _mean_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    return float(np.einsum("ij,ij->i", a, b).mean())
+
+
 def bench_case(case: str, workdir: Path, baseline: bool) -> dict:
     paths = _materialise(case, workdir)
     cache = workdir / f"cache-{case}"
@@ -178,16 +214,19 @@ def bench_case(case: str, workdir: Path, baseline: bool) -> dict:
     }
     if baseline:
         results["baseline"] = _spawn("baseline", paths, workdir / "no-cache", workdir / f"{case}-baseline")
+        ours, theirs = (np.load(workdir / f"{case}-{run}" / "embeddings.npy") for run in ("cold", "baseline"))
+        results["cold"]["embed_cosine"] = round(_mean_cosine(ours, theirs), 6)
     return results
 
 
+THROUGHPUT_TEXTS = 1000
 STAGES = ["import", "load", "embed", "fit", "overlap", "figures", "static", "report"]
 
 
 def _table(all_results: dict) -> str:
     head = "| case | run | papers | topics | " + " | ".join(STAGES) + " | total s | s / 1k papers | peak MB |"
     lines = [head, "|" + "---|" * 4 + "---:|" * (len(STAGES) + 3)]
-    for case, runs in all_results.items():
+    for case, runs in sorted(all_results.items(), key=lambda item: item[1]["cold"]["papers"]):
         for run, r in runs.items():
             cells = [str(r["stages"].get(s, "")) for s in STAGES]
             per_k = r["total"] / r["papers"] * 1000
@@ -206,7 +245,8 @@ def _ratios(all_results: dict) -> str:
             base = runs["baseline"]["total"]
             lines.append(
                 f"- {case}: cold {runs['cold']['total'] / base:.2f}x, warm {runs['warm']['total'] / base:.2f}x "
-                f"the baseline's {base:.1f} s (targets: cold <= 0.75x, warm <= 0.5x)"
+                f"the baseline's {base:.1f} s (targets: cold <= 0.75x, warm <= 0.5x); our embeddings' mean "
+                f"cosine to the baseline's: {runs['cold']['embed_cosine']:.6f}"
             )
     return "\n".join(lines)
 
@@ -236,46 +276,79 @@ def _scaling_figure(all_results: dict, path: Path) -> None:
         extra.unlink()
 
 
+CHILDREN = {"ours": child_ours, "baseline": child_baseline, "throughput": child_throughput}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="the seeds only, quick (CI)")
     parser.add_argument("--cases", nargs="+", choices=list(CASES), help="which corpora (default: all)")
-    parser.add_argument("--no-baseline", action="store_true", help="skip the BERTopic-defaults pipeline")
+    parser.add_argument(
+        "--no-baseline",
+        nargs="*",
+        metavar="CASE",
+        help="skip the BERTopic-defaults pipeline (for the given cases, or for all when none is given)",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"), help="results file")
-    parser.add_argument("--child", choices=["ours", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=list(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--child-out", help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        result = (child_ours if args.child == "ours" else child_baseline)(args.paths, args.child_out)
+        result = CHILDREN[args.child](args.paths, args.child_out)
         print(json.dumps(result))
         return 0
     cases = ["seeds"] if args.smoke else (args.cases or list(CASES))
     missing = [c for c in cases if not CASES[c][0].exists()]
     if missing:
         raise SystemExit(f"missing corpora for {missing}: they live in ../shared/corpora/")
-    all_results = {}
+    skip = set(cases) if args.no_baseline == [] else set(args.no_baseline or ())
+    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    out, all_results = Path(args.out), {}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        first = "arxiv1k" if "arxiv1k" in cases else cases[0]
+        print(f"embedding throughput on {first} ...", flush=True)
+        speed = _spawn("throughput", _materialise(first, Path(tmp)), Path(tmp) / "no-cache", Path(tmp) / "speed")
+        speed["case"] = first
         for case in cases:
             print(f"benchmarking {case} ...", flush=True)
-            all_results[case] = bench_case(case, Path(tmp), baseline=not args.no_baseline)
-    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    report = "\n\n".join(
-        [
-            "# Benchmark results",
-            f"Date: {dt.date.today()}. Machine: {platform.machine()}, {os.cpu_count()} cores, "
-            f"{platform.python_implementation()} {platform.python_version()}. Command: `{command.strip()}`.",
-            "Seconds per stage; `total` is the wall time of the whole process; peak memory is its maximum RSS.",
-            _table(all_results),
-            "Ratios to the BERTopic-defaults pipeline:\n\n" + (_ratios(all_results) or "- (baseline not run)"),
-        ]
-    )
-    out = Path(args.out)
-    out.write_text(report + "\n")
+            all_results[case] = bench_case(case, Path(tmp), baseline=case not in skip)
+            report = _report(all_results, speed, command, done=case == cases[-1])
+            out.write_text(report + "\n")  # after every case: a long run that dies keeps what it measured
     print(report)
     if not args.smoke:
         _scaling_figure(all_results, out.parent / "scaling.png")
     return 0
+
+
+def _report(all_results: dict, speed: dict, command: str, done: bool) -> str:
+    st, ours = speed["seconds"]["sentence-transformers"], speed["seconds"]["ours"]
+    throughput = (
+        f"Embedding alone ({speed['texts']} texts of {speed['case']}, one process, after a warm-up): "
+        f"sentence-transformers' default `encode` {st} s, ours ({speed['precision']}) {ours} s: "
+        f"**{st / ours:.2f}x** the throughput, mean cosine {speed['cosine']:.6f} to the default's vectors."
+    )
+    return "\n\n".join(
+        [
+            "# Benchmark results" + ("" if done else " (partial: the run is still going or stopped early)"),
+            f"Date: {dt.date.today()}. Machine: {_machine()}. Command: `{command.strip()}`.",
+            "Seconds per stage; `total` is the wall time of the whole process; peak memory is its maximum RSS.",
+            _table(all_results),
+            "Ratios to the BERTopic-defaults pipeline:\n\n" + (_ratios(all_results) or "- (baseline not run)"),
+            throughput,
+        ]
+    )
+
+
+def _machine() -> str:
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = platform.processor() or "unknown CPU"
+    return (
+        f"{model} ({platform.machine()}), {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}"
+    )
 
 
 if __name__ == "__main__":
