@@ -57,6 +57,34 @@ def test_corrupt_cache_entry_is_recomputed(tmp_path):
     assert hashlib.sha256(shards[0].read_bytes()).hexdigest()[:32] == shards[0].stem
 
 
+def test_an_interrupted_embedding_resumes_from_its_cached_chunks(tmp_path, monkeypatch):
+    import analysis.embeddings as embeddings
+
+    texts = [*TEXTS, "A third text about scaling laws.", "Four: retrieval-augmented generation.", "Five."]
+    reference = Embedder(cache=False).embed(texts)
+    monkeypatch.setattr(embeddings, "CHUNK_SIZE", 2)
+    calls = []
+    real_encode = Embedder._encode
+
+    def encode_then_die(self, chunk):
+        calls.append(len(chunk))
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the user gave up during the second chunk
+        return real_encode(self, chunk)
+
+    monkeypatch.setattr(Embedder, "_encode", encode_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        Embedder(cache=tmp_path).embed(texts)
+    assert len(list(tmp_path.rglob("*.npz"))) == 1  # the first chunk was kept
+
+    monkeypatch.setattr(Embedder, "_encode", real_encode)
+    resumed = Embedder(cache=tmp_path)
+    vectors = resumed.embed(texts)
+    assert (resumed.n_computed_, resumed.n_cached_) == (3, 2)
+    assert len(list(tmp_path.rglob("*.npz"))) == 3  # chunks of 2 and 1
+    assert np.allclose(vectors, reference, atol=1e-5)
+
+
 def test_unknown_model_is_a_clear_error(tmp_path):
     with pytest.raises(EmbeddingError, match=r"cannot load embedding model '.*no-such-model'"):
         Embedder(str(tmp_path / "no-such-model"), cache=False).embed(["x"])
