@@ -26,10 +26,10 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 _PROGRESS_FROM = 500  # texts; below this a progress bar is noise
 # Abstracts fill most of the 256-token window; at 8 texts per batch a layer's activations stay in cache, and
-# encoding runs 1.24x faster than sentence-transformers' default of 32, with identical vectors (bench/RESULTS.md).
+# encoding runs about 1.2x faster than sentence-transformers' default of 32, with identical vectors (bench/README.md).
 BATCH_SIZE = 8
 # Texts per encode call, each stored in the cache as it is done: a killed run resumes where it stopped, and memory
-# stays flat (one encode call over 37,620 abstracts grew the process past 9 GB; see bench/README.md).
+# stays flat (one encode call over 37,620 abstracts grew the process to 11 GB; see bench/README.md).
 CHUNK_SIZE = 512
 
 
