@@ -213,20 +213,24 @@ class Embedder:
         keys = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in texts]
         found = self.cache.load(keys) if self.cache else {}
         missing = list(dict.fromkeys(k for k in keys if k not in found))
-        first_text = dict(zip(keys, texts, strict=True))
-        missing.sort(key=lambda k: -len(first_text[k]))  # longest first, as sentence-transformers does: less padding
-        with _progress(len(missing)) as bar:
-            for start in range(0, len(missing), CHUNK_SIZE):
-                chunk = missing[start : start + CHUNK_SIZE]
-                computed = self._encode([first_text[k] for k in chunk])
-                if self.cache:
-                    self.cache.store(chunk, computed)
-                found.update(zip(chunk, computed, strict=True))
-                bar.update(len(chunk))
+        if missing:
+            self._encode_missing(missing, dict(zip(keys, texts, strict=True)), found)
         self.n_computed_, self.n_cached_ = len(missing), len(set(keys)) - len(missing)
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.vstack([found[k] for k in keys]).astype(np.float32)
+
+    def _encode_missing(self, missing: list[str], text_of: dict[str, str], found: dict[str, np.ndarray]) -> None:
+        """Encode the texts of ``missing`` keys chunk by chunk, caching each chunk as soon as it is done."""
+        missing = sorted(missing, key=lambda k: -len(text_of[k]))  # longest first, as in sentence-transformers
+        with _progress(len(missing)) as bar:
+            for start in range(0, len(missing), CHUNK_SIZE):
+                chunk = missing[start : start + CHUNK_SIZE]
+                computed = self._encode([text_of[k] for k in chunk])
+                if self.cache:
+                    self.cache.store(chunk, computed)
+                found.update(zip(chunk, computed, strict=True))
+                bar.update(len(chunk))
 
     def embed_papers(self, papers: pd.DataFrame) -> np.ndarray:
         """Embed each paper's title and abstract (see :func:`paper_texts`)."""
