@@ -10,7 +10,7 @@ OUT ?= out
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint lab clean
+.PHONY: run trends test lint lab clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(PY) -m analysis run data/ --out $(OUT)
+
+# A year of real, dated Daily Papers (1,200 papers, examples/): the trend figures and report in one command.
+trends: $(STAMP)
+	$(PY) -m analysis run examples/ --out $(OUT)-trends
 
 # pytest exits 5 when it collects no test; that is a failure of the suite, not a pass.
 test: $(STAMP)

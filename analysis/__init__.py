@@ -5,7 +5,7 @@ The pipeline, one function per stage::
     papers = load_digests("data/")                    # analysis.digests
     result = fit_topics(papers, seed=42)              # analysis.topics (embeds via analysis.embeddings)
     tables = overlap_tables(result.papers)            # analysis.overlap
-    figure = topic_sizes(tables["counts"])            # analysis.figures
+    figure = topic_sizes(tables.counts)            # analysis.figures
 
 Heavy libraries (torch, BERTopic) load only when a stage that needs them runs.
 """

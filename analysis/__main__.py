@@ -7,6 +7,9 @@ import sys
 import warnings
 from pathlib import Path
 
+from analysis.overlap import MAX_GROUPS
+from analysis.trends import MAX_AUTO_PERIODS, PERIODS
+
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -44,6 +47,19 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--n-topics", type=int, metavar="K", help="number of topics (default: scaled to the corpus)")
     run.add_argument("--model", metavar="DIR", help="place papers onto the topics saved in DIR instead of fitting")
     run.add_argument("--year", type=int, help="year for page date lines without one (e.g. 'Mar 17')")
+    run.add_argument(
+        "--period",
+        choices=PERIODS,
+        default="auto",
+        help="period of the trend statistics (default auto: the finest of day, week, month, quarter that gives "
+        f"at most {MAX_AUTO_PERIODS} periods); weeks are ISO weeks",
+    )
+    run.add_argument(
+        "--group-by",
+        metavar="COLUMN",
+        help="compare topics across the values of this papers column (e.g. period, or a source column of a "
+        f"table) instead of digests; default: digests, or periods for more than {MAX_GROUPS} dated digests",
+    )
     run.add_argument("--no-static", action="store_true", help="write figures as HTML only (no PNG/SVG)")
 
     evaluate = commands.add_parser(
@@ -82,6 +98,9 @@ def _cmd_run(args: argparse.Namespace) -> None:
         n_topics=args.n_topics,
         model_dir=args.model,
         year=args.year,
+        period=args.period,
+        group_by=args.group_by,
+        static=not args.no_static,
     )
 
 

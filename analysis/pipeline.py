@@ -1,4 +1,5 @@
-"""The main job, stage by stage: load, embed, fit (or place onto saved topics), overlap, figures, report."""
+"""The main job, stage by stage: load, embed, fit (or place onto saved topics), periods and trends, overlap,
+figures, report."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from analysis.digests import load_digests
 from analysis.embeddings import Embedder
 from analysis.figures import build_figures
 from analysis.figures.export import write_html, write_static
-from analysis.overlap import overlap_tables
+from analysis.overlap import MAX_GROUPS, choose_unit, overlap_tables
 from analysis.projection import project_2d
 from analysis.report import render_report
 from analysis.topics import fit_topics, load_topics, save_topics, terms_frame
+from analysis.trends import MIN_PERIODS, PERIODS, Trends, assign_periods, period_table, topic_trends
 
 __all__ = ["run"]
 
@@ -32,6 +34,8 @@ def run(
     n_topics: int | None = None,
     model_dir: str | Path | None = None,
     year: int | None = None,
+    period: str = "auto",
+    group_by: str | None = None,
     static: bool = True,
     log=print,
 ) -> dict:
@@ -43,9 +47,18 @@ def run(
     ``static``), ``report.html`` and the fitted model in ``model/``. With ``model_dir`` (the ``model/`` of an
     earlier run) papers are placed onto its topics instead, and ``papers.csv`` gains ``topic_similarity`` and
     ``novel``. Nothing is written to ``out`` unless every stage succeeds.
+
+    Dated digests: every paper gets a ``period`` (``period``: ``auto`` or one of :data:`analysis.trends.PERIODS`)
+    and, with at least 3 periods, ``trends.csv`` and ``trend_shares.csv`` test each topic for a trend. The
+    overlap tables compare ``group_by`` (a column) if given, else digests, or periods when there are more than
+    :data:`analysis.overlap.MAX_GROUPS` dated digests.
     """
+    if period not in PERIODS:
+        raise ValueError(f"--period must be one of {', '.join(PERIODS)}; got {period!r}")
     papers = load_digests(*paths, year=year)
     log(f"loaded {len(papers)} papers from {papers['digest'].nunique()} digests")
+    if group_by is not None and group_by != "period":
+        choose_unit(papers, group_by)  # a wrong column fails here, before any embedding
     saved = load_topics(model_dir) if model_dir else None
     if saved and embedding_model and embedding_model != saved.params["embedding_model"]:
         raise ValueError(
@@ -77,20 +90,54 @@ def run(
             save_topics(result, staging / "model")
             log(f"found {len(topics)} topics")
         params["inputs"] = ", ".join(map(str, paths))
-        overlap = overlap_tables(papers)
-        figures = build_figures(papers, topics, terms, centres, overlap, project_2d(vectors, seed=seed))
+        papers, trends = _periods_and_trends(papers, period, log)
+        if trends is not None:
+            params["periods"] = (
+                f"{trends.unit}s, {trends.periods['period'].iloc[0]} – {trends.periods['period'].iloc[-1]}"
+            )
+        unit = choose_unit(papers, group_by)
+        if unit == "period" and group_by is None:
+            log(f"{papers['digest'].nunique()} digests (more than {MAX_GROUPS}): topics compared across periods")
+        params["overlap compared across"] = f"{unit}s"
+        overlap = overlap_tables(papers, by=unit)
+        coords = project_2d(vectors, seed=seed)
+        figures = build_figures(papers, topics, terms, centres, overlap, coords, trends)
         _write_csv(papers, staging / "papers.csv")
         _write_csv(topics, staging / "topics.csv")
-        _write_csv(overlap["counts"], staging / "overlap_counts.csv")
-        _write_csv(overlap["classes"], staging / "overlap_classes.csv")
-        _write_csv(overlap["similarity"], staging / "digest_similarity.csv", index=True, index_label="digest")
-        _write_csv(overlap["shared_papers"], staging / "shared_papers.csv")
+        if trends is not None:
+            _write_csv(trends.table, staging / "trends.csv")
+            _write_csv(trends.shares, staging / "trend_shares.csv")
+        _write_csv(overlap.counts, staging / "overlap_counts.csv")
+        _write_csv(overlap.classes, staging / "overlap_classes.csv")
+        _write_csv(overlap.similarity, staging / f"{unit}_similarity.csv", index=True, index_label=unit)
+        _write_csv(overlap.shared_papers, staging / "shared_papers.csv")
         write_html(figures, staging / "figures")
         if static:
             try:
                 write_static(figures, staging / "figures")
             except RuntimeError as error:
                 log(str(error))
-        (staging / "report.html").write_text(render_report(papers, topics, overlap, figures, params), encoding="utf-8")
+        report = render_report(papers, topics, overlap, figures, params, trends=trends)
+        (staging / "report.html").write_text(report, encoding="utf-8")
     log(f"wrote {len(figures)} figures, the report and the tables to {out}/")
-    return {"papers": papers, "topics": topics, "overlap": overlap, "figures": figures}
+    return {"papers": papers, "topics": topics, "overlap": overlap, "trends": trends, "figures": figures}
+
+
+def _periods_and_trends(papers: pd.DataFrame, period: str, log) -> tuple[pd.DataFrame, Trends | None]:
+    """Papers with a ``period`` column, and their trends when the dates span at least ``MIN_PERIODS`` periods;
+    otherwise ``None``, with one line saying why."""
+    papers = assign_periods(papers, period)
+    undated = int((papers["period"] == "").sum())
+    if undated == len(papers):
+        log("trends skipped: no digest has a date (dates come from page date lines, file names or a date column)")
+        return papers, None
+    periods = period_table(papers)
+    unit = papers.attrs["period_unit"]
+    if len(periods) < MIN_PERIODS:
+        log(f"trends skipped: the dates span {len(periods)} {unit}(s); a trend needs at least {MIN_PERIODS}")
+        return papers, None
+    if undated:
+        log(f"{undated} papers in undated digests are left out of the trends")
+    trends = topic_trends(papers, unit=unit)
+    log(trends.summary())
+    return papers, trends

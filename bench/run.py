@@ -67,10 +67,11 @@ def child_ours(paths: list[str], out: str) -> dict:
     from analysis.embeddings import Embedder
     from analysis.figures import build_figures
     from analysis.figures.export import write_html, write_static
-    from analysis.overlap import overlap_tables
+    from analysis.overlap import choose_unit, overlap_tables
     from analysis.projection import project_2d
     from analysis.report import render_report
     from analysis.topics import fit_topics
+    from analysis.trends import MIN_PERIODS, assign_periods, period_table, topic_trends
 
     timer.lap("import")
     papers = load_digests(*paths)
@@ -81,15 +82,19 @@ def child_ours(paths: list[str], out: str) -> dict:
     np.save(Path(out) / "embeddings.npy", vectors)
     result = fit_topics(papers, seed=42, embeddings=vectors)
     timer.lap("fit")
-    overlap = overlap_tables(result.papers)
+    dated = assign_periods(result.papers)
+    enough = dated["period"].ne("").any() and len(period_table(dated)) >= MIN_PERIODS
+    trends = topic_trends(dated) if enough else None
+    timer.lap("trends")
+    overlap = overlap_tables(dated, by=choose_unit(dated))
     timer.lap("overlap")
     coords = project_2d(result.embeddings, seed=42)
-    figures = build_figures(result.papers, result.topics, result.terms, result.centres, overlap, coords)
+    figures = build_figures(dated, result.topics, result.terms, result.centres, overlap, coords, trends)
     write_html(figures, Path(out) / "figures")
     timer.lap("figures")
     write_static(figures, Path(out) / "figures")
     timer.lap("static")
-    html = render_report(result.papers, result.topics, overlap, figures, result.params)
+    html = render_report(dated, result.topics, overlap, figures, result.params, trends=trends)
     (Path(out) / "report.html").write_text(html)
     timer.lap("report")
     return {
@@ -220,7 +225,7 @@ def bench_case(case: str, workdir: Path, baseline: bool) -> dict:
 
 
 THROUGHPUT_TEXTS = 1000
-STAGES = ["import", "load", "embed", "fit", "overlap", "figures", "static", "report"]
+STAGES = ["import", "load", "embed", "fit", "trends", "overlap", "figures", "static", "report"]
 
 
 def _table(all_results: dict) -> str:

@@ -29,14 +29,14 @@ from analysis.overlap import CLASS_RULES
 
 result = fit_topics(load_digests(*data_paths), seed=seed)
 tables = overlap_tables(result.papers)
-n_digests = tables["counts"]["digest"].nunique()
+n_digests = tables.counts["digest"].nunique()
 
 # %% [markdown]
 # ## Topic sizes
 # One bar per topic, largest on top, split by digest: the whole bar is the topic's size across digests.
 
 # %%
-topic_sizes(tables["counts"])
+topic_sizes(tables.counts)
 
 # %% [markdown]
 # ## Shares of each digest
@@ -44,7 +44,7 @@ topic_sizes(tables["counts"])
 # topic, with the paper count above it.
 
 # %%
-digest_topic_heatmap(tables["counts"])
+digest_topic_heatmap(tables.counts)
 
 # %% [markdown]
 # ## Shared, distinctive and unique themes
@@ -52,7 +52,7 @@ digest_topic_heatmap(tables["counts"])
 
 # %%
 print(CLASS_RULES)
-tables["classes"]
+tables.classes
 
 # %% [markdown]
 # ## Comparing the digests
@@ -61,9 +61,9 @@ tables["classes"]
 
 # %%
 if n_digests == 2:
-    figure = digest_butterfly(tables["counts"])
+    figure = digest_butterfly(tables.counts)
 elif n_digests > 2:
-    figure = digest_similarity_matrix(tables["similarity"])
+    figure = digest_similarity_matrix(tables.similarity)
 else:
     figure = "one digest: nothing to compare"
 figure
@@ -72,7 +72,7 @@ figure
 # ## Papers in more than one digest
 
 # %%
-tables["shared_papers"]
+tables.shared_papers
 
 # %% [markdown]
 # ## Save the figures
@@ -83,5 +83,5 @@ from pathlib import Path
 
 from analysis.figures.export import write_html
 
-write_html({"topic_sizes": topic_sizes(tables["counts"]), "digest_topic_heatmap": digest_topic_heatmap(tables["counts"])},
+write_html({"topic_sizes": topic_sizes(tables.counts), "digest_topic_heatmap": digest_topic_heatmap(tables.counts)},
            Path(out_dir) / "figures")

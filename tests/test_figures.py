@@ -3,9 +3,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from analysis.figures import build_figures, digest_butterfly, digest_similarity_matrix, document_map, topics_over_time
+from analysis.figures import (
+    build_figures,
+    digest_butterfly,
+    digest_similarity_matrix,
+    document_map,
+    topics_over_time,
+    trend_changes,
+)
 from analysis.overlap import overlap_tables
 from analysis.projection import project_2d
+from analysis.trends import assign_periods, topic_trends
 
 EVIL = "<img src=x onerror=alert(1)>"
 
@@ -41,7 +49,7 @@ def test_seed_figures(seed_figures, seed_result):
 
 def test_figures_are_pure_and_repeatable(seed_result):
     tables = overlap_tables(seed_result.papers)
-    assert digest_butterfly(tables["counts"]).to_json() == digest_butterfly(tables["counts"]).to_json()
+    assert digest_butterfly(tables.counts).to_json() == digest_butterfly(tables.counts).to_json()
     assert np.array_equal(project_2d(seed_result.embeddings, seed=3), project_2d(seed_result.embeddings, seed=3))
 
 
@@ -65,15 +73,22 @@ def _ten_digests():
     return pd.DataFrame(rows)
 
 
-def test_ten_digests_get_a_similarity_matrix_and_a_timeline():
+def test_ten_digests_get_a_similarity_matrix_and_trend_figures():
     papers = _ten_digests()
     tables = overlap_tables(papers)
-    matrix = digest_similarity_matrix(tables["similarity"])
+    matrix = digest_similarity_matrix(tables.similarity)
     assert matrix.data[0].z.shape == (10, 10)
-    timeline = topics_over_time(papers)
-    assert len(timeline.data) == 5 and len(timeline.data[0].x) == 10
+    trends = topic_trends(assign_periods(papers))
+    timeline = topics_over_time(trends)
+    dots = [t for t in timeline.data if t.mode == "markers"]
+    assert len(dots) == 5 and all(len(t.x) == 10 for t in dots)
+    assert sum(t.y.sum() for t in dots) == pytest.approx(10)  # shares of each day sum to 1
+    assert "Topics over time, 2025-01-01 – 2025-01-10, 10 days" in timeline.layout.title.text
+    changes = trend_changes(trends)
+    assert sorted(label for t in changes.data for label in t.y) == [f"Topic {i}" for i in range(5)]
+    assert [t.name for t in changes.data] == ["steady"]  # random topics: no trend
     with pytest.raises(ValueError, match="exactly 2 digests"):
-        digest_butterfly(tables["counts"])
+        digest_butterfly(tables.counts)
 
 
 def test_digest_text_is_escaped_in_figures():
@@ -81,11 +96,6 @@ def test_digest_text_is_escaped_in_figures():
     figure = document_map(papers, np.zeros((len(papers), 2)))
     texts = [t for trace in figure.data for t in trace.text]
     assert "&lt;img src=x onerror=alert(1)&gt;" in texts and EVIL not in texts
-
-
-def test_timeline_needs_two_dates(seed_result):
-    with pytest.raises(ValueError, match="at least 2 different dates"):
-        topics_over_time(seed_result.papers)
 
 
 def test_projection_is_cached_and_a_corrupt_entry_recomputed(seed_result, embedding_cache):

@@ -71,19 +71,19 @@ def test_similarity_is_js_distance():
 
 def test_shared_papers_and_single_digest():
     tables = overlap_tables(_papers(SPEC))
-    assert tables["shared_papers"][["paper_id", "digests"]].values.tolist() == [["a0", "A | B"]]
+    assert tables.shared_papers[["paper_id", "digests"]].values.tolist() == [["a0", "A | B"]]
     single = overlap_tables(_papers([("A", 0, "x"), ("A", 0, "y"), ("A", 1, "z")]))
-    assert single["classes"]["class"].tolist() == ["unique", "unique"]
-    assert single["counts"]["q_value"].tolist() == [1.0, 1.0]
-    assert single["shared_papers"].empty
+    assert single.classes["class"].tolist() == ["unique", "unique"]
+    assert single.counts["q_value"].tolist() == [1.0, 1.0]
+    assert single.shared_papers.empty
 
 
 def test_seed_overlap(seed_result):
     tables = overlap_tables(seed_result.papers)
-    assert tables["shared_papers"]["title"].tolist() == [
+    assert tables.shared_papers["title"].tolist() == [
         "Superpipeline: A Universal Approach for Reducing GPU Memory Usage in Large Models"
     ]
-    classes = tables["classes"].set_index("topic_label")
+    classes = tables.classes.set_index("topic_label")
     assert classes.loc["In-context learning", "class"] == "distinctive"
     assert classes.loc["In-context learning", "digest"] == "002_b41ed81a6e990286"
     assert classes.loc["KV cache", "digest"] == "000_b07f67c0449023ce"

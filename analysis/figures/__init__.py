@@ -13,7 +13,9 @@ from analysis.figures.heatmap import digest_topic_heatmap
 from analysis.figures.hierarchy import topic_hierarchy
 from analysis.figures.sizes import topic_sizes
 from analysis.figures.terms import top_terms
-from analysis.figures.timeline import topics_over_time
+from analysis.figures.trends import topics_over_time, trend_changes
+from analysis.overlap import OverlapTables
+from analysis.trends import Trends
 
 __all__ = [
     "build_figures",
@@ -25,6 +27,7 @@ __all__ = [
     "topic_hierarchy",
     "topic_sizes",
     "topics_over_time",
+    "trend_changes",
 ]
 
 
@@ -33,23 +36,30 @@ def build_figures(
     topics: pd.DataFrame,
     terms: pd.DataFrame,
     centres: np.ndarray,
-    overlap: dict[str, pd.DataFrame],
+    overlap: OverlapTables,
     coords: np.ndarray,
+    trends: Trends | None = None,
 ) -> dict[str, go.Figure]:
-    """Every figure that the data supports, by file name: a butterfly chart for exactly two digests, a
-    similarity matrix for three or more, topics over time for two or more digest dates, a hierarchy for two
-    or more topics."""
-    counts = overlap["counts"]
-    n_digests = counts["digest"].nunique()
-    figures = {"topic_sizes": topic_sizes(counts), "digest_topic_heatmap": digest_topic_heatmap(counts)}
-    if n_digests == 2:
-        figures["digest_butterfly"] = digest_butterfly(counts)
-    elif n_digests >= 3:
-        figures["digest_similarity"] = digest_similarity_matrix(overlap["similarity"])
+    """Every figure that the data supports, by file name: with ``trends``, topics over time, the ranked
+    changes and a period x topic heatmap first; then topic sizes and the heatmap of the overlap unit; a
+    butterfly chart for exactly two groups, a similarity matrix for three or more; the document map, top
+    terms, and a hierarchy for two or more topics."""
+    figures = {}
+    if trends is not None:
+        figures["topics_over_time"] = topics_over_time(trends)
+        figures["trend_changes"] = trend_changes(trends)
+        if overlap.unit != "period":
+            figures["period_topic_heatmap"] = digest_topic_heatmap(trends.shares)
+    counts = overlap.counts
+    n_groups = counts[overlap.unit].nunique()
+    figures["topic_sizes"] = topic_sizes(counts)
+    figures[f"{overlap.unit}_topic_heatmap"] = digest_topic_heatmap(counts)
+    if n_groups == 2:
+        figures[f"{overlap.unit}_butterfly"] = digest_butterfly(counts)
+    elif n_groups >= 3:
+        figures[f"{overlap.unit}_similarity"] = digest_similarity_matrix(overlap.similarity, overlap.unit)
     figures["document_map"] = document_map(papers, coords)
     figures["top_terms"] = top_terms(terms)
-    if papers["digest_date"].nunique() >= 2:
-        figures["topics_over_time"] = topics_over_time(papers)
     if len(topics) >= 2:
         figures["topic_hierarchy"] = topic_hierarchy(topics, centres)
     return figures

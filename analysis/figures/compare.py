@@ -5,17 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import annotated_heatmap, digest_colour, finish, short
-from analysis.overlap import ALPHA
+from analysis.figures.theme import annotated_heatmap, bounded, digest_colour, finish, short
+from analysis.overlap import ALPHA, unit_of
 
 
 def digest_butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figure:
     """Two digests back to back: each topic's share of the left digest (left) and the right digest (right);
     topics whose shares differ with q < ``alpha`` (Fisher's exact test, BH) are marked with ★ and their q."""
-    digests = list(dict.fromkeys(enriched["digest"]))
+    unit = unit_of(enriched)
+    digests = list(dict.fromkeys(enriched[unit]))
     if len(digests) != 2:
-        raise ValueError(f"a butterfly chart compares exactly 2 digests, got {len(digests)}")
-    left, right = (enriched[enriched["digest"] == d].set_index("topic") for d in digests)
+        raise ValueError(f"a butterfly chart compares exactly 2 {unit}s, got {len(digests)}")
+    left, right = (enriched[enriched[unit] == d].set_index("topic") for d in digests)
     order = (left["share"] + right["share"]).sort_values(kind="stable").index
     left, right = left.loc[order], right.loc[order]
     labels = []
@@ -33,7 +34,7 @@ def digest_butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figu
             customdata=frame[["count", "share"]].to_numpy(),
             text=[f"{s:.0%}" for s in frame["share"]],
             textposition="outside",
-            hovertemplate="%{y}<br>%{customdata[0]} papers, %{customdata[1]:.1%} of the digest<extra></extra>",
+            hovertemplate="%{y}<br>%{customdata[0]} papers, %{customdata[1]:.1%} of the " + unit + "<extra></extra>",
         )
     limit = float(max(left["share"].max(), right["share"].max())) * 1.25
     step = 0.1 if limit > 0.3 else 0.05 if limit > 0.1 else 0.02
@@ -46,7 +47,7 @@ def digest_butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figu
             "range": [-limit, limit],
             "tickvals": ticks,
             "ticktext": [f"{abs(t):.0%}" for t in ticks],
-            "title": "share of the digest's papers",
+            "title": f"share of the {unit}'s papers",
             "zeroline": True,
         },
     )
@@ -54,14 +55,16 @@ def digest_butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figu
         figure,
         f"{short(digests[0], 30)} vs {short(digests[1], 30)}",
         f"★ = shares differ, Fisher's exact test, Benjamini–Hochberg q < {alpha}",
-        height=max(360, 30 * len(order) + 160),
+        height=bounded(30 * len(order) + 160),
     )
 
 
-def digest_similarity_matrix(similarity: pd.DataFrame) -> go.Figure:
-    """Digest x digest Jensen–Shannon distance between topic mixes (0 = same mix, 1 = nothing in common)."""
+def digest_similarity_matrix(similarity: pd.DataFrame, unit: str = "digest") -> go.Figure:
+    """Group x group (digest x digest by default) Jensen–Shannon distance between topic mixes (0 = same mix,
+    1 = nothing in common)."""
     names = [short(d, 30) for d in similarity.index]
     values = similarity.to_numpy()
+    show_text = len(names) <= 25
     figure = annotated_heatmap(
         values,
         names,
@@ -70,10 +73,11 @@ def digest_similarity_matrix(similarity: pd.DataFrame) -> go.Figure:
         colorbar={"title": "JS distance"},
         hovertemplate="%{y} vs %{x}: %{z:.2f}<extra></extra>",
         zmax=1,
+        show_text=show_text,
     )
     return finish(
         figure,
-        "How different are the digests' topic mixes?",
-        "Jensen–Shannon distance between topic shares: 0 = same mix, 1 = no topic in common",
-        height=max(420, 30 * len(names) + 220),
+        f"How different are the {unit}s' topic mixes?",
+        f"{len(names)} {unit}s; Jensen–Shannon distance between topic shares: 0 = same mix, 1 = no topic in common",
+        height=bounded((30 if show_text else 12) * len(names) + 220),
     )

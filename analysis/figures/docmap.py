@@ -15,7 +15,8 @@ SYMBOLS = ["circle", "diamond", "square", "triangle-up", "cross", "x", "star", "
 def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
     """Scatter of ``coords`` (one row per paper): colour = topic, symbol = digest, hover = title."""
     digests = list(dict.fromkeys(papers["digest"]))
-    symbol = {d: SYMBOLS[i % len(SYMBOLS)] for i, d in enumerate(digests)}
+    # Past a handful of digests, shapes cannot be told apart: every paper is then a circle.
+    symbol = {d: SYMBOLS[i] if len(digests) <= len(SYMBOLS) else "circle" for i, d in enumerate(digests)}
     figure = go.Figure()
     for (topic, label), group in papers.groupby(["topic", "topic_label"], sort=True):
         index = group.index.to_numpy()
@@ -29,7 +30,7 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
                 "color": topic_colour(int(topic)),
                 "size": 7,
                 "opacity": 0.8,
-                "symbol": [symbol[d] for d in group["digest"]],
+                "symbol": [symbol[d] for d in group["digest"]] if len(set(symbol.values())) > 1 else "circle",
                 "line": {"width": 0.5, "color": "white"},
             },
             text=[esc(t) for t in group["title"]],
@@ -51,9 +52,10 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
     figure.update_layout(legend={"orientation": "v", "y": 1, "x": 1.01, "yanchor": "top", "xanchor": "left"})
-    digest_note = (
-        ", ".join(f"{s} = {short(d, 20)}" for d, s in symbol.items()) if len(digests) <= 4 else "symbol = digest"
-    )
+    if len(digests) <= 4:
+        digest_note = "; " + ", ".join(f"{s} = {short(d, 20)}" for d, s in symbol.items())
+    else:
+        digest_note = "; symbol = digest" if len(digests) <= len(SYMBOLS) else ""
     return finish(
-        figure, "Map of the papers", f"nearby papers have similar abstracts; colour = topic; {digest_note}", height=640
+        figure, "Map of the papers", f"nearby papers have similar abstracts; colour = topic{digest_note}", height=640
     )

@@ -1,20 +1,25 @@
-"""Digest x topic heatmap of shares, each cell annotated with its count."""
+"""Digest (or period, or group) x topic heatmap of shares, each cell annotated with its count."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import annotated_heatmap, finish, short
+from analysis.figures.theme import annotated_heatmap, bounded, finish, short
+from analysis.overlap import unit_of
+
+TEXT_UP_TO = 40  # rows; below that the cells are too thin for their numbers (hover still has them)
 
 
 def digest_topic_heatmap(counts: pd.DataFrame) -> go.Figure:
-    """Cells: the share of each digest's papers in each topic (colour) and the paper count (text)."""
-    digests = list(dict.fromkeys(counts["digest"]))
+    """Cells: the share of each group's papers in each topic (colour) and the paper count (text); one row per
+    group of the table's unit (digest, period...), in the table's order."""
+    unit = unit_of(counts)
+    digests = list(dict.fromkeys(counts[unit]))
     order = counts.groupby(["topic", "topic_label"])["count"].sum().sort_values(ascending=False, kind="stable")
     topics = [topic for topic, _ in order.index]
-    share = counts.pivot(index="topic", columns="digest", values="share").reindex(index=topics, columns=digests)
-    count = counts.pivot(index="topic", columns="digest", values="count").reindex(index=topics, columns=digests)
+    share = counts.pivot(index="topic", columns=unit, values="share").reindex(index=topics, columns=digests)
+    count = counts.pivot(index="topic", columns=unit, values="count").reindex(index=topics, columns=digests)
     text = [
         [f"{c:.0f}<br>{s:.0%}" for c, s in zip(cr, sr, strict=True)]
         for cr, sr in zip(count.to_numpy().T, share.to_numpy().T, strict=True)
@@ -26,10 +31,13 @@ def digest_topic_heatmap(counts: pd.DataFrame) -> go.Figure:
         text,
         colorbar={"title": "share", "tickformat": ".0%"},
         hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",
+        show_text=len(digests) <= TEXT_UP_TO,
     )
+    span = f" ({digests[0]} – {digests[-1]})" if unit == "period" and len(digests) > 1 else ""
+    note = "cell text: papers, share of the " + unit if len(digests) <= TEXT_UP_TO else "hover a cell for its papers"
     return finish(
         figure,
-        "Share of each digest's papers per topic",
-        "cell text: papers, share of the digest",
-        height=max(320, 44 * len(digests) + 260),
+        f"Share of each {unit}'s papers per topic{span}",
+        f"{len(digests)} {unit}s; {note}",
+        height=bounded((44 if len(digests) <= TEXT_UP_TO else 16) * len(digests) + 260),
     )

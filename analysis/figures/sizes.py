@@ -1,20 +1,27 @@
-"""Topic sizes: one horizontal bar per topic, stacked by digest."""
+"""Topic sizes: one horizontal bar per topic, stacked by digest (or period, or group) when there are few."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import digest_colour, finish, short
+from analysis.figures.theme import MAX_LEGEND, bounded, digest_colour, finish, short
+from analysis.overlap import unit_of
 
 
 def topic_sizes(counts: pd.DataFrame) -> go.Figure:
-    """Bars of papers per topic (largest on top), stacked by digest, from ``overlap.topic_digest_counts``."""
+    """Bars of papers per topic (largest on top), from ``overlap.topic_digest_counts``; stacked by the table's
+    unit (digest, period...) when it has at most ``MAX_LEGEND`` groups, one bar per topic otherwise."""
+    unit = unit_of(counts)
     order = counts.groupby(["topic", "topic_label"])["count"].sum().sort_values(kind="stable").reset_index()
     labels = [short(label) for label in order["topic_label"]]
+    n_groups = counts[unit].nunique()
+    stacked = n_groups <= MAX_LEGEND
+    if not stacked:
+        counts = counts.assign(**{unit: f"all {n_groups} {unit}s"})
     figure = go.Figure()
-    for index, (digest, group) in enumerate(counts.groupby("digest", sort=False)):
-        values = group.set_index("topic")["count"].reindex(order["topic"]).fillna(0)
+    for index, (digest, group) in enumerate(counts.groupby(unit, sort=False)):
+        values = group.groupby("topic")["count"].sum().reindex(order["topic"]).fillna(0)
         figure.add_bar(
             y=labels,
             x=values,
@@ -23,11 +30,11 @@ def topic_sizes(counts: pd.DataFrame) -> go.Figure:
             marker_color=digest_colour(index),
             hovertemplate="%{y}<br>%{x} papers in " + short(digest, 30) + "<extra></extra>",
         )
-    figure.update_layout(barmode="stack", xaxis_title="papers", yaxis={"automargin": True})
+    figure.update_layout(
+        barmode="stack", xaxis_title="papers", yaxis={"automargin": True}, showlegend=stacked and n_groups > 1
+    )
     total = int(order["count"].sum())
+    split = f"bars stacked by {unit}" if stacked else f"{n_groups} {unit}s together"
     return finish(
-        figure,
-        "Topic sizes",
-        f"{total} papers in {len(order)} topics; bars stacked by digest",
-        height=max(360, 28 * len(order) + 140),
+        figure, "Topic sizes", f"{total} papers in {len(order)} topics; {split}", height=bounded(28 * len(order) + 140)
     )

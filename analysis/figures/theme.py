@@ -13,6 +13,9 @@ FONT = "Inter, Helvetica Neue, Arial, sans-serif"
 TOPIC_COLOURS = qualitative.D3 + qualitative.Set2 + qualitative.Pastel1 + qualitative.Dark2
 DIGEST_COLOURS = qualitative.Safe + qualitative.Vivid
 SEQUENTIAL = "Blues"
+MAX_LEGEND = 20  # entries; past this a legend is a wall of colours nobody can match
+MAX_HEIGHT = 1900  # px at scale 1: the PNG (scale 2) stays under 4000 px on each side
+MIN_HEIGHT = 360
 
 TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
 TEMPLATE.layout.update(
@@ -42,6 +45,11 @@ def digest_colour(index: int) -> str:
     return DIGEST_COLOURS[index % len(DIGEST_COLOURS)]
 
 
+def bounded(height: float) -> int:
+    """A figure height between ``MIN_HEIGHT`` and ``MAX_HEIGHT`` pixels."""
+    return int(min(MAX_HEIGHT, max(MIN_HEIGHT, height)))
+
+
 def finish(figure: go.Figure, title: str, subtitle: str = "", *, height: int | None = None) -> go.Figure:
     """Apply the template, a title with an explanatory subtitle, and a height."""
     text = esc(title) + (f"<br><span style='font-size:13px;color:#555'>{esc(subtitle)}</span>" if subtitle else "")
@@ -49,21 +57,24 @@ def finish(figure: go.Figure, title: str, subtitle: str = "", *, height: int | N
     return figure
 
 
-def annotated_heatmap(z, x, y, text, *, colorbar: dict, hovertemplate: str, zmax=None) -> go.Figure:
-    """A heatmap with text in every cell and category axes (first row on top), in the shared style."""
+def annotated_heatmap(
+    z, x, y, text, *, colorbar: dict, hovertemplate: str, zmax=None, show_text: bool = True
+) -> go.Figure:
+    """A heatmap with text in every cell (``show_text``) and category axes (first row on top), in the shared
+    style."""
     heatmap = go.Heatmap(
         z=z,
         x=x,
         y=y,
         text=text,
-        texttemplate="%{text}",
+        texttemplate="%{text}" if show_text else None,
         colorscale=SEQUENTIAL,
         zmin=0,
         zmax=zmax,
         colorbar=colorbar,
         hovertemplate=hovertemplate,
-        xgap=1,
-        ygap=1,
+        xgap=1 if show_text else 0,
+        ygap=1 if show_text else 0,
     )
     figure = go.Figure(heatmap)
     figure.update_layout(

@@ -1,0 +1,334 @@
+"""Trends over dated digests: periods from digest dates, a trend test per topic, and trend classes.
+
+Every paper gets a ``period`` from its digest's date (:func:`assign_periods`); :func:`topic_trends` then asks,
+for each topic, whether its *share* of each period's papers changes over time.
+
+The test, per topic: a quasi-binomial GLM (statsmodels) of the topic's share of each period's papers on time
+in years, weighted by the period's papers, with the dispersion estimated from the Pearson χ² (floored at 1,
+so a run of busy or quiet periods widens the intervals instead of making a trend). The p-value is the
+quasi-likelihood F-test of the slope (deviance drop over dispersion, scipy's F distribution); the q-value is
+Benjamini–Hochberg over all topics of the level. Effect sizes: the odds ratio of the share per year with its
+95% interval, and the share in the first and in the last third of the periods with the ratio of the two and
+its 95% interval (``confint_proportions_2indep``). The classes are :data:`TREND_RULES`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ALPHA",
+    "MAX_AUTO_PERIODS",
+    "MIN_PERIODS",
+    "PERIODS",
+    "TREND_RULES",
+    "Trends",
+    "assign_periods",
+    "period_table",
+    "resolve_period",
+    "topic_trends",
+]
+
+PERIODS = ("auto", "digest", "day", "week", "month", "quarter")
+MAX_AUTO_PERIODS = 30  # auto: the finest calendar unit that gives at most this many periods
+MIN_PERIODS = 3  # a slope and a dispersion need at least 3 periods with papers
+ALPHA = 0.05
+MIN_RATIO = 1.25  # shares sum to 1: a real trend must also move the share by at least a quarter
+NEARLY_ABSENT = 5  # emerging / fading: the share at one end is at most a fifth of the other end's
+_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q"}  # W-SUN: weeks Monday-Sunday, as ISO
+TREND_CLASSES = ("emerging", "rising", "falling", "fading", "steady")
+
+TREND_RULES = (
+    "Each topic's share of each period's papers is modelled on time by a quasi-binomial GLM weighted by the "
+    "period's papers (dispersion from Pearson's chi-squared, at least 1); the slope is tested by the "
+    "quasi-likelihood F-test and the p-values are Benjamini-Hochberg corrected over topics. "
+    f"Rising: q < {ALPHA} and the share in the last third of the periods is at least {MIN_RATIO}x the share "
+    f"in the first third. Falling: q < {ALPHA} and the last-third share is at most 1/{MIN_RATIO} of the "
+    f"first-third share. Emerging: rising, and the first-third share is at most 1/{NEARLY_ABSENT} of the "
+    f"last-third share (nearly absent at the start). Fading: falling, and the last-third share is at most "
+    f"1/{NEARLY_ABSENT} of the first-third share (nearly gone at the end). Steady: every other topic, "
+    "including all topics when there are fewer than 3 periods."
+)
+
+
+def resolve_period(dates: pd.Series, period: str = "auto") -> str:
+    """The period unit for ``dates``: ``period`` itself, or for ``"auto"`` the finest of day, week, month
+    and quarter whose calendar span holds at most :data:`MAX_AUTO_PERIODS` periods (quarter otherwise).
+
+    >>> resolve_period(pd.Series(pd.date_range("2025-01-01", "2025-12-31")))
+    'month'
+    >>> resolve_period(pd.Series(pd.date_range("2025-01-06", periods=84)))
+    'week'
+    """
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}; got {period!r}")
+    if period != "auto":
+        return period
+    dates = pd.to_datetime(dates).dropna()
+    if dates.empty:
+        return "day"
+    first, last = dates.min(), dates.max()
+    for unit in ("day", "week", "month"):
+        if len(pd.period_range(first, last, freq=_FREQ[unit])) <= MAX_AUTO_PERIODS:
+            return unit
+    return "quarter"
+
+
+def _label(period: pd.Period, unit: str) -> str:
+    start = period.start_time
+    if unit == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if unit == "quarter":
+        return f"{period.year}-Q{period.quarter}"
+    return start.strftime("%Y-%m" if unit == "month" else "%Y-%m-%d")
+
+
+def assign_periods(papers: pd.DataFrame, period: str = "auto") -> pd.DataFrame:
+    """A copy of ``papers`` with a ``period`` column from ``digest_date``: ``2025-03-14`` (day), ``2025-W11``
+    (ISO week), ``2025-03`` (month), ``2025-Q1`` (quarter) or the digest's name (``digest``); empty where the
+    digest has no date. The unit chosen for ``"auto"`` is in ``out.attrs["period_unit"]``.
+
+    >>> papers = pd.DataFrame({"digest": ["a", "b"], "digest_date": pd.to_datetime(["2024-12-30", "2025-01-05"])})
+    >>> assign_periods(papers, "week")["period"].tolist()
+    ['2025-W01', '2025-W01']
+    >>> assign_periods(papers, "month")["period"].tolist()
+    ['2024-12', '2025-01']
+    """
+    dates = pd.to_datetime(papers["digest_date"])
+    unit = resolve_period(dates, period)
+    out = papers.copy()
+    if unit == "digest":
+        out["period"] = np.where(dates.notna(), out["digest"].astype(str), "")
+    else:
+        labels = {p: _label(p, unit) for p in dates.dropna().dt.to_period(_FREQ[unit]).unique()}
+        out["period"] = [labels[p] if p is not pd.NaT else "" for p in dates.dt.to_period(_FREQ[unit])]
+    out.attrs["period_unit"] = unit
+    return out
+
+
+def period_table(papers: pd.DataFrame) -> pd.DataFrame:
+    """One row per period with papers, in time order: ``period``, ``first_date``, ``last_date``, ``papers``,
+    ``digests`` and ``time`` (the mean date of its papers, in years after the first period's mean date)."""
+    dated = papers[papers["period"].astype(str) != ""]
+    if dated.empty:
+        return pd.DataFrame(columns=["period", "first_date", "last_date", "papers", "digests", "time"])
+    dates = pd.to_datetime(dated["digest_date"])
+    table = (
+        dated.assign(_date=dates, _days=(dates - dates.min()).dt.total_seconds() / 86400)
+        .groupby("period", sort=False)
+        .agg(
+            first_date=("_date", "min"),
+            last_date=("_date", "max"),
+            papers=("_date", "size"),
+            digests=("digest", "nunique"),
+            mean_days=("_days", "mean"),
+        )
+        .reset_index()
+        .sort_values(["mean_days", "period"], kind="stable")
+        .reset_index(drop=True)
+    )
+    table["time"] = (table["mean_days"] - table["mean_days"].iloc[0]) / 365.25
+    return table.drop(columns="mean_days")
+
+
+@dataclass
+class Trends:
+    """What :func:`topic_trends` finds.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per topic: ``topic``, ``label``, ``trend``, ``q_value``, ``p_value``, ``odds_ratio_per_year``
+        (with ``or_low``, ``or_high``: 95% interval), ``share_first``, ``share_last``, ``papers_first``,
+        ``papers_last``, ``share_ratio`` (last / first, with ``ratio_low``, ``ratio_high``), ``dispersion``,
+        ``papers``; significant trends first.
+    shares : DataFrame
+        One row per topic x period (zeros included): ``topic``, ``topic_label``, ``period``, ``count``,
+        ``period_size``, ``share`` (a counts table like ``overlap.topic_digest_counts(papers, by="period")``),
+        and the fitted share ``fitted`` with its 95% band ``fitted_low``, ``fitted_high``.
+    periods : DataFrame
+        :func:`period_table` of the papers.
+    unit : str
+        The period unit (``month``, ``week``...).
+    first_part, last_part : str
+        The periods the first and last thirds span, e.g. ``2024-06 – 2024-09``.
+    """
+
+    table: pd.DataFrame
+    shares: pd.DataFrame
+    periods: pd.DataFrame
+    unit: str
+    first_part: str
+    last_part: str
+
+    def summary(self) -> str:
+        """One line, e.g. ``trends by month, 2024-06 – 2025-05 (12 periods): 2 rising, 1 falling, 16 steady``."""
+        counts = self.table["trend"].value_counts()
+        parts = ", ".join(f"{counts[c]} {c}" for c in TREND_CLASSES if counts.get(c, 0))
+        span = f"{self.periods['period'].iloc[0]} – {self.periods['period'].iloc[-1]}"
+        return f"trends by {self.unit}, {span} ({len(self.periods)} periods): {parts}"
+
+
+def _fit(count: np.ndarray, size: np.ndarray, time: np.ndarray) -> dict:
+    """Quasi-binomial GLM of count/size on time; slope, its interval, the F-test p-value and the fitted band."""
+    import statsmodels.api as sm
+    from scipy.stats import f as f_dist
+
+    design = sm.add_constant(time, has_constant="add")
+    model = sm.GLM(count / size, design, family=sm.families.Binomial(), var_weights=size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # near-separation (a topic absent for months) is handled by the F-test
+        first = model.fit()
+        df_resid = len(count) - 2
+        dispersion = max(1.0, float(first.pearson_chi2) / df_resid)
+        fitted = model.fit(scale=dispersion)
+        band = fitted.get_prediction(design).summary_frame(alpha=0.05)
+    statistic = max(0.0, float(first.null_deviance - first.deviance)) / dispersion
+    slope, se = float(fitted.params[1]), float(fitted.bse[1])
+    return {
+        "p_value": float(f_dist.sf(statistic, 1, df_resid)),
+        "slope": slope,
+        "odds_ratio_per_year": math.exp(slope),
+        "or_low": math.exp(slope - 1.959964 * se),
+        "or_high": math.exp(slope + 1.959964 * se),
+        "dispersion": dispersion,
+        "fitted": band["mean"].to_numpy(),
+        "fitted_low": band["mean_ci_lower"].to_numpy(),
+        "fitted_high": band["mean_ci_upper"].to_numpy(),
+    }
+
+
+def _no_test(n: int) -> dict:
+    nan = np.full(n, np.nan)
+    keys = ("p_value", "slope", "odds_ratio_per_year", "or_low", "or_high", "dispersion")
+    return {**dict.fromkeys(keys, np.nan), "fitted": nan, "fitted_low": nan, "fitted_high": nan}
+
+
+def _classify(q: float, slope: float, first: float, last: float, alpha: float) -> str:
+    if not q < alpha:
+        return "steady"
+    if slope > 0 and last >= MIN_RATIO * first:
+        return "emerging" if first * NEARLY_ABSENT <= last else "rising"
+    if slope < 0 and last * MIN_RATIO <= first:
+        return "fading" if last * NEARLY_ABSENT <= first else "falling"
+    return "steady"
+
+
+def _span(periods: pd.Series) -> str:
+    return str(periods.iloc[0]) if len(periods) == 1 else f"{periods.iloc[0]} – {periods.iloc[-1]}"
+
+
+def topic_trends(
+    papers: pd.DataFrame,
+    *,
+    topic_column: str = "topic",
+    label_column: str = "topic_label",
+    unit: str | None = None,
+    alpha: float = ALPHA,
+) -> Trends:
+    """Test every topic for a trend in its share of each period's papers; see the module docstring.
+
+    ``papers`` needs ``period`` (:func:`assign_periods`), ``digest_date``, ``digest`` and the topic columns;
+    papers without a period are left out. ``unit`` names the period unit in the result (default: the one
+    :func:`assign_periods` recorded). Raises ``ValueError`` when no paper has a period.
+
+    >>> rng = np.random.default_rng(0)
+    >>> months = pd.date_range("2025-01-01", periods=12, freq="MS")
+    >>> rows = [(d, "new" if rng.random() < 0.05 + 0.04 * i else "old") for i, d in enumerate(months)
+    ...         for _ in range(200)]
+    >>> papers = pd.DataFrame(rows, columns=["digest_date", "topic_label"]).assign(
+    ...     digest=lambda f: f["digest_date"].dt.strftime("%Y-%m-%d"), topic=lambda f: f["topic_label"])
+    >>> trends = topic_trends(assign_periods(papers))
+    >>> trends.table[["label", "trend"]].to_dict("records")
+    [{'label': 'new', 'trend': 'rising'}, {'label': 'old', 'trend': 'falling'}]
+    >>> trends.summary()
+    'trends by month, 2025-01 – 2025-12 (12 periods): 1 rising, 1 falling'
+    """
+    from statsmodels.stats.multitest import multipletests
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    if "period" not in papers.columns:
+        raise ValueError("papers have no period column: call assign_periods first")
+    periods = period_table(papers)
+    if periods.empty:
+        raise ValueError("no paper has a digest date, so there are no periods to compare")
+    dated = papers[papers["period"].astype(str) != ""]
+    order = periods["period"].tolist()
+    counts = pd.crosstab(dated[topic_column], dated["period"]).reindex(columns=order, fill_value=0)
+    labels = dated.drop_duplicates(topic_column).set_index(topic_column)[label_column]
+    size, time = periods["papers"].to_numpy(float), periods["time"].to_numpy(float)
+    n_part = max(1, math.ceil(len(order) / 3))
+    first, last = slice(0, n_part), slice(len(order) - n_part, len(order))
+    rows, share_rows = [], []
+    for topic, row in counts.iterrows():
+        count = row.to_numpy(float)
+        testable = len(order) >= MIN_PERIODS and 0 < count.sum() < size.sum()
+        fit = _fit(count, size, time) if testable else _no_test(len(order))
+        k1, n1, k2, n2 = count[first].sum(), size[first].sum(), count[last].sum(), size[last].sum()
+        if testable:
+            low, high = confint_proportions_2indep(k2, n2, k1, n1, compare="ratio", method="log-adjusted")
+        else:
+            low = high = np.nan
+        rows.append(
+            {
+                "topic": topic,
+                "label": labels[topic],
+                **{k: fit[k] for k in ("p_value", "odds_ratio_per_year", "or_low", "or_high")},
+                "share_first": k1 / n1,
+                "share_last": k2 / n2,
+                "papers_first": int(k1),
+                "papers_last": int(k2),
+                "share_ratio": (k2 / n2) / (k1 / n1) if k1 else (np.inf if k2 else np.nan),
+                "ratio_low": float(low),
+                "ratio_high": float(high),
+                "dispersion": fit["dispersion"],
+                "papers": int(count.sum()),
+                "_slope": fit["slope"],
+            }
+        )
+        share_rows.append(
+            pd.DataFrame(
+                {
+                    "topic": topic,
+                    "topic_label": labels[topic],
+                    "period": order,
+                    "count": count.astype(int),
+                    "period_size": size.astype(int),
+                    "share": count / size,
+                    "fitted": fit["fitted"],
+                    "fitted_low": fit["fitted_low"],
+                    "fitted_high": fit["fitted_high"],
+                }
+            )
+        )
+    table = pd.DataFrame(rows)
+    tested = table["p_value"].notna()
+    table["q_value"] = np.nan
+    if tested.any():
+        table.loc[tested, "q_value"] = multipletests(table.loc[tested, "p_value"], method="fdr_bh")[1]
+    table["trend"] = [
+        _classify(q, s, a, b, alpha)
+        for q, s, a, b in zip(table["q_value"], table["_slope"], table["share_first"], table["share_last"], strict=True)
+    ]
+    rank = table["trend"].map({c: i for i, c in enumerate(TREND_CLASSES)})
+    table = (
+        table.assign(_rank=rank)
+        .sort_values(["_rank", "q_value", "papers", "topic"], ascending=[True, True, False, True], na_position="last")
+        .drop(columns=["_rank", "_slope"])
+    )
+    columns = ["topic", "label", "trend", "q_value", "p_value", "odds_ratio_per_year", "or_low", "or_high"]
+    table = table[columns + [c for c in table.columns if c not in columns]].reset_index(drop=True)
+    return Trends(
+        table=table,
+        shares=pd.concat(share_rows, ignore_index=True),
+        periods=periods,
+        unit=unit or papers.attrs.get("period_unit", "period"),
+        first_part=_span(periods["period"].iloc[first]),
+        last_part=_span(periods["period"].iloc[last]),
+    )
