@@ -49,15 +49,16 @@ def build_figures(
         figures["topics_over_time"] = topics_over_time(trends)
         figures["trend_changes"] = trend_changes(trends)
         if overlap.unit != "period":
-            figures["period_topic_heatmap"] = digest_topic_heatmap(trends.shares)
+            figures["period_topic_heatmap"] = digest_topic_heatmap(trends.shares, unit_name=trends.unit)
     counts = overlap.counts
     n_groups = counts[overlap.unit].nunique()
+    name = trends.unit if trends is not None and overlap.unit == "period" else overlap.unit
     figures["topic_sizes"] = topic_sizes(counts)
-    figures[f"{overlap.unit}_topic_heatmap"] = digest_topic_heatmap(counts)
+    figures[f"{overlap.unit}_topic_heatmap"] = digest_topic_heatmap(counts, unit_name=name)
     if n_groups == 2:
         figures[f"{overlap.unit}_butterfly"] = digest_butterfly(counts)
     elif n_groups >= 3:
-        figures[f"{overlap.unit}_similarity"] = digest_similarity_matrix(overlap.similarity, overlap.unit)
+        figures[f"{overlap.unit}_similarity"] = digest_similarity_matrix(overlap.similarity, name)
     figures["document_map"] = document_map(papers, coords)
     figures["top_terms"] = top_terms(terms)
     if len(topics) >= 2:

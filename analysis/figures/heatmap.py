@@ -11,10 +11,12 @@ from analysis.overlap import unit_of
 TEXT_UP_TO = 40  # rows; below that the cells are too thin for their numbers (hover still has them)
 
 
-def digest_topic_heatmap(counts: pd.DataFrame) -> go.Figure:
+def digest_topic_heatmap(counts: pd.DataFrame, *, unit_name: str | None = None) -> go.Figure:
     """Cells: the share of each group's papers in each topic (colour) and the paper count (text); one row per
-    group of the table's unit (digest, period...), in the table's order."""
+    group of the table's unit (digest, period...), in the table's order. ``unit_name`` names the unit in the
+    titles (e.g. ``month`` for periods)."""
     unit = unit_of(counts)
+    name = unit_name or unit
     digests = list(dict.fromkeys(counts[unit]))
     order = counts.groupby(["topic", "topic_label"])["count"].sum().sort_values(ascending=False, kind="stable")
     topics = [topic for topic, _ in order.index]
@@ -34,10 +36,10 @@ def digest_topic_heatmap(counts: pd.DataFrame) -> go.Figure:
         show_text=len(digests) <= TEXT_UP_TO,
     )
     span = f" ({digests[0]} – {digests[-1]})" if unit == "period" and len(digests) > 1 else ""
-    note = "cell text: papers, share of the " + unit if len(digests) <= TEXT_UP_TO else "hover a cell for its papers"
+    note = "cell text: papers, share of the " + name if len(digests) <= TEXT_UP_TO else "hover a cell for its papers"
     return finish(
         figure,
-        f"Share of each {unit}'s papers per topic{span}",
-        f"{len(digests)} {unit}s; {note}",
+        f"Share of each {name}'s papers per topic{span}",
+        f"{len(digests)} {name}s; {note}",
         height=bounded((44 if len(digests) <= TEXT_UP_TO else 16) * len(digests) + 260),
     )

@@ -78,6 +78,8 @@ def annotated_heatmap(
     )
     figure = go.Figure(heatmap)
     figure.update_layout(
-        xaxis={"tickangle": -35, "automargin": True}, yaxis={"automargin": True, "autorange": "reversed"}
+        # category axes: period names such as "2025-03" must not be read as dates
+        xaxis={"tickangle": -35, "automargin": True, "type": "category"},
+        yaxis={"automargin": True, "autorange": "reversed", "type": "category"},
     )
     return figure

@@ -18,6 +18,8 @@ TREND_COLOURS = {
     "fading": "#2166ac",
     "steady": "#9e9e9e",
 }
+# Top right of the whole figure, beside the title: never over a panel's own title.
+LEGEND = {"orientation": "h", "yref": "container", "y": 0.99, "yanchor": "top", "x": 1, "xanchor": "right"}
 COLUMNS = 4
 MAX_PANELS = 32  # topics; the steadiest small ones beyond this are left out (and the subtitle says so)
 
@@ -94,7 +96,7 @@ def topics_over_time(trends: Trends) -> go.Figure:
     figure.update_yaxes(tickformat=".0%", rangemode="tozero", nticks=4)
     figure.update_xaxes(type="category", nticks=4, tickangle=0)
     figure.update_annotations(font={"size": 12})
-    figure.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    figure.update_layout(legend=LEGEND)
     left_out = len(trends.table) - len(table)
     subtitle = (
         f"share of each {trends.unit}'s papers (dots) with the fitted trend and its 95% band; "
@@ -139,7 +141,7 @@ def trend_changes(trends: Trends) -> go.Figure:
     figure.update_layout(
         xaxis={"type": "log", "title": "odds of the topic's share, ×  per year (95% interval)"},
         yaxis={"automargin": True, "categoryorder": "array", "categoryarray": [short(x, 40) for x in table["label"]]},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        legend=LEGEND,
     )
     return finish(
         figure,
