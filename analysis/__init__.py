@@ -5,7 +5,8 @@ The pipeline, one function per stage::
     papers = load_digests("data/")                    # analysis.digests
     result = fit_topics(papers, seed=42)              # analysis.topics (embeds via analysis.embeddings)
     tables = overlap_tables(result.papers)            # analysis.overlap
-    figure = topic_sizes(tables.counts)            # analysis.figures
+    trends = topic_trends(assign_periods(result.papers))  # analysis.trends (dated digests)
+    figure = topic_sizes(tables.counts)               # analysis.figures
 
 Heavy libraries (torch, BERTopic) load only when a stage that needs them runs.
 """
@@ -24,10 +25,15 @@ def __getattr__(name):  # lazy: `import analysis` stays fast for the loader and 
         from analysis.overlap import overlap_tables
 
         return overlap_tables
+    if name in {"assign_periods", "topic_trends"}:
+        from analysis import trends
+
+        return getattr(trends, name)
     raise AttributeError(f"module 'analysis' has no attribute {name!r}")
 
 
 __all__ = [
+    "assign_periods",
     "DigestError",
     "DigestWarning",
     "fit_topics",
@@ -36,4 +42,5 @@ __all__ = [
     "overlap_tables",
     "relabel_topics",
     "save_topics",
+    "topic_trends",
 ]

@@ -134,7 +134,8 @@ def _periods_and_trends(papers: pd.DataFrame, period: str, log) -> tuple[pd.Data
     periods = period_table(papers)
     unit = papers.attrs["period_unit"]
     if len(periods) < MIN_PERIODS:
-        log(f"trends skipped: the dates span {len(periods)} {unit}(s); a trend needs at least {MIN_PERIODS}")
+        spanned = f"{len(periods)} {unit}" + ("s" if len(periods) != 1 else "")
+        log(f"trends skipped: the dated digests span {spanned}; a trend needs at least {MIN_PERIODS} {unit}s")
         return papers, None
     if undated:
         log(f"{undated} papers in undated digests are left out of the trends")

@@ -225,6 +225,7 @@ def bench_case(case: str, workdir: Path, baseline: bool) -> dict:
 
 
 THROUGHPUT_TEXTS = 1000
+TRENDS_BEGIN = "<!-- trends: written by bench/trends.py -->"
 STAGES = ["import", "load", "embed", "fit", "trends", "overlap", "figures", "static", "report"]
 
 
@@ -310,6 +311,9 @@ def main(argv=None) -> int:
     skip = set(cases) if args.no_baseline == [] else set(args.no_baseline or ())
     command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     out, all_results = Path(args.out), {}
+    # bench/trends.py's section of the same file survives a rerun of this script
+    previous = out.read_text() if out.exists() else ""
+    kept = "\n" + previous[previous.index(TRENDS_BEGIN) :] if TRENDS_BEGIN in previous else ""
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         first = "arxiv1k" if "arxiv1k" in cases else cases[0]
         print(f"embedding throughput on {first} ...", flush=True)
@@ -319,7 +323,7 @@ def main(argv=None) -> int:
             print(f"benchmarking {case} ...", flush=True)
             all_results[case] = bench_case(case, Path(tmp), baseline=case not in skip)
             report = _report(all_results, speed, command, done=case == cases[-1])
-            out.write_text(report + "\n")  # after every case: a long run that dies keeps what it measured
+            out.write_text(report + "\n" + kept)  # after every case: a long run that dies keeps what it measured
     print(report)
     if not args.smoke:
         _scaling_figure(all_results, out.parent / "scaling.png")

@@ -149,3 +149,48 @@ def test_fewer_than_three_periods_are_all_steady_and_untested():
     papers = _planted(0, n_months=2)
     trends = topic_trends(assign_periods(papers, "month"))
     assert set(trends.table["trend"]) == {"steady"} and trends.table["q_value"].isna().all()
+
+
+def _dated_csv(path, months: list[str]) -> None:
+    subjects = ["graph neural networks", "protein folding", "speech recognition"]
+    rows = [
+        {
+            "title": f"Paper {i} of {month} on {subject}",
+            "abstract": f"We study {subject} with new methods; experiment {i} in {month}.",
+            "digest": f"daily {month}-1{i}",
+            "date": f"{month}-1{i}",
+        }
+        for month in months
+        for i, subject in enumerate(subjects)
+    ]
+    pd.DataFrame(rows).to_csv(path, index=False)
+
+
+def test_run_writes_trends_for_dated_digests_and_skips_them_with_one_line(tmp_path):
+    from analysis.pipeline import run
+
+    _dated_csv(tmp_path / "year.csv", ["2025-01", "2025-02", "2025-03", "2025-04"])
+    messages = []
+    result = run([tmp_path / "year.csv"], tmp_path / "out", static=False, period="month", log=messages.append)
+    assert any(m.startswith("trends by month, 2025-01 – 2025-04 (4 periods): ") for m in messages), messages
+    papers = pd.read_csv(tmp_path / "out" / "papers.csv")
+    assert papers["period"].tolist() == [m for m in ["2025-01", "2025-02", "2025-03", "2025-04"] for _ in range(3)]
+    trends = pd.read_csv(tmp_path / "out" / "trends.csv")
+    assert len(trends) == len(result["topics"]) and set(trends["trend"]) <= {"steady", "rising", "falling"}
+    assert (tmp_path / "out" / "figures" / "topics_over_time.html").exists()
+
+    _dated_csv(tmp_path / "once.csv", ["2025-01"])
+    messages = []
+    run([tmp_path / "once.csv"], tmp_path / "out-once", static=False, period="month", log=messages.append)
+    assert "trends skipped: the dated digests span 1 month; a trend needs at least 3 months" in messages
+    assert not (tmp_path / "out-once" / "trends.csv").exists()
+    assert (tmp_path / "out-once" / "papers.csv").exists()
+
+
+def test_a_wrong_group_by_column_fails_before_any_work(tmp_path):
+    from analysis.pipeline import run
+
+    _dated_csv(tmp_path / "year.csv", ["2025-01"])
+    with pytest.raises(ValueError, match="--group-by 'venue': no such column"):
+        run([tmp_path / "year.csv"], tmp_path / "out", group_by="venue", log=lambda m: None)
+    assert not (tmp_path / "out").exists()
