@@ -66,6 +66,11 @@ TREND_FIGURES = ("topics_over_time", "trend_changes", "period_topic_heatmap")
 def _trend_context(trends: Trends, topics: pd.DataFrame) -> dict:
     titles = topics.set_index("topic")["representative_titles"]
     table = trends.table.assign(key_papers=trends.table["topic"].map(titles).fillna(""))
+    # shares as percentages and ratios to 3 significant digits: what a reviewer quotes
+    for column in ("share_first", "share_last"):
+        table[column] = [f"{v:.1%}" for v in table[column]]
+    for column in ("odds_ratio_per_year", "or_low", "or_high", "share_ratio", "ratio_low", "ratio_high", "dispersion"):
+        table[column] = ["" if v != v else f"{v:.3g}" for v in table[column]]
     return {
         "unit": trends.unit,
         "span": f"{trends.periods['period'].iloc[0]} – {trends.periods['period'].iloc[-1]}",
