@@ -79,7 +79,7 @@ def test_cli_run_is_byte_identical_across_processes(tmp_path):
     for name in ("papers.csv", "topics.csv"):
         assert (first / name).read_bytes() == (second / name).read_bytes()
     papers = pd.read_csv(first / "papers.csv")
-    assert len(papers) == 186 and papers.columns[-2:].tolist() == ["topic", "topic_label"]
+    assert len(papers) == 186 and papers.columns[-3:].tolist() == ["topic", "topic_label", "period"]
     assert (first / "model" / "digest_topics.json").is_file()
     assert "found " in result.stdout
 
