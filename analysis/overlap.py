@@ -71,11 +71,11 @@ def choose_unit(papers: pd.DataFrame, group_by: str | None = None) -> str:
     return "period" if papers["digest"].nunique() > MAX_GROUPS and dated else "digest"
 
 
-def topic_digest_counts(papers: pd.DataFrame, by: str = "digest", order: list | None = None) -> pd.DataFrame:
+def topic_digest_counts(papers: pd.DataFrame, by: str = "digest") -> pd.DataFrame:
     """One row per topic x group of ``by`` (default: digest): ``count``, ``<by>_size`` and ``share`` (count /
-    group size). Groups in ``order`` if given, else sorted for periods and in input order otherwise."""
+    group size). Periods in time order (their names sort so), other groups in input order."""
     values = papers[by].astype(str).where(papers[by].notna(), "")
-    groups = order or (sorted(set(values)) if by == "period" else list(dict.fromkeys(values)))
+    groups = sorted(set(values)) if by == "period" else list(dict.fromkeys(values))
     labels = papers.drop_duplicates("topic").set_index("topic")["topic_label"]
     counts = pd.crosstab(papers["topic"], values.rename(by)).reindex(columns=groups, fill_value=0)
     tidy = counts.stack().rename("count").reset_index()

@@ -16,9 +16,9 @@ from analysis.overlap import MAX_GROUPS, choose_unit, overlap_tables
 from analysis.projection import project_2d
 from analysis.report import render_report
 from analysis.topics import fit_topics, load_topics, save_topics, terms_frame
-from analysis.trends import MIN_PERIODS, PERIODS, Trends, assign_periods, period_table, topic_trends
+from analysis.trends import MIN_PERIODS, PERIODS, Trends, assign_periods, topic_trends
 
-__all__ = ["run"]
+__all__ = ["periods_and_trends", "run"]
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, **kwargs) -> None:
@@ -90,11 +90,9 @@ def run(
             save_topics(result, staging / "model")
             log(f"found {len(topics)} topics")
         params["inputs"] = ", ".join(map(str, paths))
-        papers, trends = _periods_and_trends(papers, period, log)
+        papers, trends = periods_and_trends(papers, period, log)
         if trends is not None:
-            params["periods"] = (
-                f"{trends.unit}s, {trends.periods['period'].iloc[0]} – {trends.periods['period'].iloc[-1]}"
-            )
+            params["periods"] = f"{trends.unit}s, {trends.span}"
         unit = choose_unit(papers, group_by)
         if unit == "period" and group_by is None:
             log(f"{papers['digest'].nunique()} digests (more than {MAX_GROUPS}): topics compared across periods")
@@ -123,7 +121,7 @@ def run(
     return {"papers": papers, "topics": topics, "overlap": overlap, "trends": trends, "figures": figures}
 
 
-def _periods_and_trends(papers: pd.DataFrame, period: str, log) -> tuple[pd.DataFrame, Trends | None]:
+def periods_and_trends(papers: pd.DataFrame, period: str = "auto", log=print) -> tuple[pd.DataFrame, Trends | None]:
     """Papers with a ``period`` column, and their trends when the dates span at least ``MIN_PERIODS`` periods;
     otherwise ``None``, with one line saying why."""
     papers = assign_periods(papers, period)
@@ -131,14 +129,13 @@ def _periods_and_trends(papers: pd.DataFrame, period: str, log) -> tuple[pd.Data
     if undated == len(papers):
         log("trends skipped: no digest has a date (dates come from page date lines, file names or a date column)")
         return papers, None
-    periods = period_table(papers)
-    unit = papers.attrs["period_unit"]
-    if len(periods) < MIN_PERIODS:
-        spanned = f"{len(periods)} {unit}" + ("s" if len(periods) != 1 else "")
+    trends = topic_trends(papers)  # fewer than MIN_PERIODS periods: nothing is fitted, so this stays cheap
+    if len(trends.periods) < MIN_PERIODS:
+        n, unit = len(trends.periods), trends.unit
+        spanned = f"{n} {unit}" + ("s" if n != 1 else "")
         log(f"trends skipped: the dated digests span {spanned}; a trend needs at least {MIN_PERIODS} {unit}s")
         return papers, None
     if undated:
         log(f"{undated} papers in undated digests are left out of the trends")
-    trends = topic_trends(papers, unit=unit)
     log(trends.summary())
     return papers, trends

@@ -73,7 +73,7 @@ def _trend_context(trends: Trends, topics: pd.DataFrame) -> dict:
         table[column] = ["" if v != v else f"{v:.3g}" for v in table[column]]
     return {
         "unit": trends.unit,
-        "span": f"{trends.periods['period'].iloc[0]} – {trends.periods['period'].iloc[-1]}",
+        "span": trends.span,
         "n_periods": len(trends.periods),
         "first_part": trends.first_part,
         "last_part": trends.last_part,

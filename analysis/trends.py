@@ -167,12 +167,16 @@ class Trends:
     first_part: str
     last_part: str
 
+    @property
+    def span(self) -> str:
+        """The first and last period, e.g. ``2024-06 – 2025-05``."""
+        return _span(self.periods["period"])
+
     def summary(self) -> str:
         """One line, e.g. ``trends by month, 2024-06 – 2025-05 (12 periods): 2 rising, 1 falling, 16 steady``."""
         counts = self.table["trend"].value_counts()
         parts = ", ".join(f"{counts[c]} {c}" for c in TREND_CLASSES if counts.get(c, 0))
-        span = f"{self.periods['period'].iloc[0]} – {self.periods['period'].iloc[-1]}"
-        return f"trends by {self.unit}, {span} ({len(self.periods)} periods): {parts}"
+        return f"trends by {self.unit}, {self.span} ({len(self.periods)} periods): {parts}"
 
 
 def _fit(count: np.ndarray, size: np.ndarray, time: np.ndarray) -> dict:

@@ -68,10 +68,10 @@ def child_ours(paths: list[str], out: str) -> dict:
     from analysis.figures import build_figures
     from analysis.figures.export import write_html, write_static
     from analysis.overlap import choose_unit, overlap_tables
+    from analysis.pipeline import periods_and_trends
     from analysis.projection import project_2d
     from analysis.report import render_report
     from analysis.topics import fit_topics
-    from analysis.trends import MIN_PERIODS, assign_periods, period_table, topic_trends
 
     timer.lap("import")
     papers = load_digests(*paths)
@@ -82,9 +82,7 @@ def child_ours(paths: list[str], out: str) -> dict:
     np.save(Path(out) / "embeddings.npy", vectors)
     result = fit_topics(papers, seed=42, embeddings=vectors)
     timer.lap("fit")
-    dated = assign_periods(result.papers)
-    enough = dated["period"].ne("").any() and len(period_table(dated)) >= MIN_PERIODS
-    trends = topic_trends(dated) if enough else None
+    dated, trends = periods_and_trends(result.papers, log=lambda _: None)
     timer.lap("trends")
     overlap = overlap_tables(dated, by=choose_unit(dated))
     timer.lap("overlap")

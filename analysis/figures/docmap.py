@@ -16,7 +16,8 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
     """Scatter of ``coords`` (one row per paper): colour = topic, symbol = digest, hover = title."""
     digests = list(dict.fromkeys(papers["digest"]))
     # Past a handful of digests, shapes cannot be told apart: every paper is then a circle.
-    symbol = {d: SYMBOLS[i] if len(digests) <= len(SYMBOLS) else "circle" for i, d in enumerate(digests)}
+    shaped = 1 < len(digests) <= len(SYMBOLS)
+    symbol = {d: SYMBOLS[i] if shaped else "circle" for i, d in enumerate(digests)}
     figure = go.Figure()
     for (topic, label), group in papers.groupby(["topic", "topic_label"], sort=True):
         index = group.index.to_numpy()
@@ -30,7 +31,7 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
                 "color": topic_colour(int(topic)),
                 "size": 7,
                 "opacity": 0.8,
-                "symbol": [symbol[d] for d in group["digest"]] if len(set(symbol.values())) > 1 else "circle",
+                "symbol": [symbol[d] for d in group["digest"]] if shaped else "circle",
                 "line": {"width": 0.5, "color": "white"},
             },
             text=[esc(t) for t in group["title"]],

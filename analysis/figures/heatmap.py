@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from analysis.figures.theme import annotated_heatmap, bounded, finish, short
 from analysis.overlap import unit_of
 
-TEXT_UP_TO = 40  # rows; below that the cells are too thin for their numbers (hover still has them)
+TEXT_UP_TO = 40  # rows; past that the cells are too thin for their numbers (hover still has them)
 
 
 def digest_topic_heatmap(counts: pd.DataFrame, *, unit_name: str | None = None) -> go.Figure:

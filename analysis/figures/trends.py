@@ -30,8 +30,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 
 def _span(trends: Trends) -> str:
-    periods = trends.periods["period"]
-    return f"{periods.iloc[0]} – {periods.iloc[-1]}, {len(periods)} {trends.unit}s"
+    return f"{trends.span}, {len(trends.periods)} {trends.unit}s"
 
 
 def topics_over_time(trends: Trends) -> go.Figure:
