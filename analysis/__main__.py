@@ -35,8 +35,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "run",
         help="load, find topics and write tables (the main job)",
         description="Load digests, find themes with BERTopic and write OUT/papers.csv (every load column plus "
-        "topic and topic_label), OUT/topics.csv, overlap tables with q-values, OUT/figures/ (HTML, PNG, SVG), "
-        "OUT/report.html and the fitted model in OUT/model/.",
+        "topic, topic_label, broad_topic, broad_topic_label), OUT/topics.csv, OUT/broad_topics.csv, overlap "
+        "tables with q-values, OUT/figures/ (HTML, PNG, SVG), OUT/report.html and the fitted model in OUT/model/.",
         epilog="Examples: python -m analysis run data/ --out out/ ; "
         "python -m analysis run new.txt --model out/model --out out-new/",
     )
@@ -44,7 +44,10 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", required=True, metavar="DIR", help="output directory")
     run.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     run.add_argument("--embedding-model", metavar="NAME", help="sentence-transformers model name or local path")
-    run.add_argument("--n-topics", type=int, metavar="K", help="number of topics (default: scaled to the corpus)")
+    run.add_argument("--n-topics", type=int, metavar="K", help="number of fine topics (default: chosen from the data)")
+    run.add_argument(
+        "--n-broad", type=int, metavar="K", help="number of broad topics grouping them (default: chosen from the data)"
+    )
     run.add_argument("--model", metavar="DIR", help="place papers onto the topics saved in DIR instead of fitting")
     run.add_argument("--year", type=int, help="year for page date lines without one (e.g. 'Mar 17')")
     run.add_argument(
@@ -96,6 +99,7 @@ def _cmd_run(args: argparse.Namespace) -> None:
         seed=args.seed,
         embedding_model=args.embedding_model,
         n_topics=args.n_topics,
+        n_broad=args.n_broad,
         model_dir=args.model,
         year=args.year,
         period=args.period,

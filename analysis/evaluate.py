@@ -10,6 +10,7 @@ Metrics (all on the same papers and embeddings):
 * ``nmi``, ``ari``: agreement with a label column (outliers count as one more cluster, as they would for a
   reader), when one is given.
 * ``stability``: mean adjusted Rand index between the assignments of 5 seeds.
+* ``broad_*``: the same for our broad topics (BERTopic's defaults have one level).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def topic_diversity(term_lists: list[list[str]]) -> float:
     return len({t for terms in term_lists for t in terms}) / total if total else float("nan")
 
 
-def _fit_defaults(texts: list[str], vectors: np.ndarray, seed: int) -> tuple[np.ndarray, list[list[str]]]:
+def _fit_defaults(texts: list[str], vectors: np.ndarray, seed: int) -> tuple[np.ndarray, list[list[str]], None]:
     """BERTopic as its README shows it, with only UMAP's seed fixed so that runs repeat."""
     from bertopic import BERTopic
     from umap import UMAP
@@ -76,13 +77,13 @@ def _fit_defaults(texts: list[str], vectors: np.ndarray, seed: int) -> tuple[np.
     model = BERTopic(umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed))
     assigned = np.asarray(model.fit_transform(texts, vectors)[0])
     terms = [[t for t, _ in model.get_topic(topic)][:10] for topic in sorted(set(assigned)) if topic != -1]
-    return assigned, terms
+    return assigned, terms, None
 
 
-def _fit_ours(papers: pd.DataFrame, vectors: np.ndarray, seed: int) -> tuple[np.ndarray, list[list[str]]]:
+def _fit_ours(papers: pd.DataFrame, vectors: np.ndarray, seed: int) -> tuple[np.ndarray, list[list[str]], np.ndarray]:
     result = fit_topics(papers, seed=seed, embeddings=vectors)
     terms = [t.split("; ")[:10] for t in result.topics["top_terms"]]
-    return result.papers["topic"].to_numpy(), terms
+    return result.papers["topic"].to_numpy(), terms, result.papers["broad_topic"].to_numpy()
 
 
 def _scores(assigned, terms, texts, labels) -> dict[str, float]:
@@ -97,6 +98,10 @@ def _scores(assigned, terms, texts, labels) -> dict[str, float]:
         row["nmi"] = normalized_mutual_info_score(labels[known], assigned[known])
         row["ari"] = adjusted_rand_score(labels[known], assigned[known])
     return row
+
+
+def _agreement(runs: list[np.ndarray]) -> float:
+    return float(np.mean([adjusted_rand_score(a, b) for a, b in itertools.combinations(runs, 2)]))
 
 
 def evaluate(
@@ -116,15 +121,23 @@ def evaluate(
     texts = paper_texts(papers)
     vectors = (embedder or Embedder()).embed_papers(papers)
     labels = papers[label_column] if label_column else None
+    known = labels.notna().to_numpy() if labels is not None else None
     columns = {}
     for name, fit in (
         ("ours", lambda s: _fit_ours(papers, vectors, s)),
         ("bertopic_defaults", lambda s: _fit_defaults(texts, vectors, s)),
     ):
-        assigned, terms = fit(seed)
+        assigned, terms, broad = fit(seed)
         row = _scores(assigned, terms, texts, labels)
-        runs = [fit(s)[0] for s in stability_seeds]
-        row["stability"] = float(np.mean([adjusted_rand_score(a, b) for a, b in itertools.combinations(runs, 2)]))
+        runs = [fit(s) for s in stability_seeds]
+        row["stability"] = _agreement([run[0] for run in runs])
+        row["broad_topics"] = float("nan") if broad is None else len(set(broad.tolist()))
+        if labels is not None:
+            row["broad_nmi"] = (
+                float("nan") if broad is None else normalized_mutual_info_score(labels[known], broad[known])
+            )
+            row["broad_ari"] = float("nan") if broad is None else adjusted_rand_score(labels[known], broad[known])
+        row["broad_stability"] = float("nan") if broad is None else _agreement([run[2] for run in runs])
         columns[name] = row
     return pd.DataFrame(columns)
 
@@ -133,6 +146,6 @@ def format_table(table: pd.DataFrame) -> str:
     """A Markdown table: counts as integers, shares and scores with three decimals."""
     lines = ["| metric | " + " | ".join(table.columns) + " |", "|---|" + "---:|" * len(table.columns)]
     for metric, row in table.iterrows():
-        cells = [f"{v:.0f}" if metric == "topics" else f"{v:.3f}" for v in row]
+        cells = ["–" if v != v else f"{v:.0f}" if metric.endswith("topics") else f"{v:.3f}" for v in row]
         lines.append(f"| {metric} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-__all__ = ["GENERIC_WORDS", "STOP_WORDS", "make_label", "unique_labels"]
+__all__ = ["GENERIC_WORDS", "STOP_WORDS", "covering_terms", "make_label", "unique_labels"]
 
 # Words every abstract uses; as topic terms they say nothing about the theme.
 GENERIC_WORDS = frozenset(
@@ -61,7 +61,22 @@ def _surface_form(term: str, texts: Sequence[str]) -> str | None:
     if not forms:
         return None
     form = " ".join(max(forms.items(), key=lambda item: (item[1], item[0]))[0].split())
-    return form[0].upper() + form[1:] if form[0].islower() else form
+    return _sentence_case(form)
+
+
+def _has_capitals_inside(word: str) -> bool:
+    """``MoE``, ``LoRA``, ``iPhone``: written that way on purpose."""
+    return any(c.isupper() for c in word[1:])
+
+
+def _sentence_case(phrase: str) -> str:
+    first = phrase.split()[0]
+    return phrase if _has_capitals_inside(first) or not phrase[0].islower() else phrase[0].upper() + phrase[1:]
+
+
+def _mid_sentence(phrase: str) -> str:
+    first = phrase.split()[0]
+    return phrase if _has_capitals_inside(first) else phrase[0].lower() + phrase[1:]
 
 
 def _same_word(a: str, b: str) -> bool:
@@ -88,7 +103,7 @@ def make_label(terms: Sequence[str], texts: Sequence[str], taken: set[str] = fro
         for second in single[i + 1 :]:
             if _same_word(first, second):  # "Agent and agents" says one thing twice
                 continue
-            label = f"{first} and {second[0].lower() + second[1:] if not second[:2].isupper() else second}"
+            label = f"{first} and {_mid_sentence(second)}"
             if label.casefold() not in taken:
                 return label
     for label in multi + single:
@@ -96,6 +111,25 @@ def make_label(terms: Sequence[str], texts: Sequence[str], taken: set[str] = fro
             if f"{label} ({suffix})".casefold() not in taken:
                 return f"{label} ({suffix})"
     return "Miscellaneous papers"
+
+
+def covering_terms(terms: Sequence[str], texts_by_child: Sequence[Sequence[str]]) -> list[str]:
+    """The ``terms`` (in order) that occur in the papers of at least half of the children (fine topics) of a
+    broad topic, so that its label covers them; all terms when none does.
+
+    Examples
+    --------
+    >>> covering_terms(["kv cache", "speculative decoding", "inference"],
+    ...                [["KV cache eviction for inference"], ["Speculative decoding speeds inference"]])
+    ['kv cache', 'speculative decoding', 'inference']
+    >>> covering_terms(["kv cache", "speculative decoding", "inference"],
+    ...                [["KV cache eviction for inference"], ["Speculative decoding speeds inference"],
+    ...                 ["Faster inference"]])
+    ['inference']
+    """
+    needed = max(1, (len(texts_by_child) + 1) // 2)
+    covering = [t for t in terms if sum(_surface_form(t, texts) is not None for texts in texts_by_child) >= needed]
+    return covering or list(terms)
 
 
 def unique_labels(terms_by_topic: Sequence[Sequence[str]], texts_by_topic: Sequence[Sequence[str]]) -> list[str]:

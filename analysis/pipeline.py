@@ -15,7 +15,7 @@ from analysis.figures.export import write_html, write_static
 from analysis.overlap import MAX_GROUPS, choose_unit, overlap_tables
 from analysis.projection import project_2d
 from analysis.report import render_report
-from analysis.topics import fit_topics, load_topics, save_topics, terms_frame
+from analysis.topics import broad_level, fit_topics, load_topics, save_topics, terms_frame
 from analysis.trends import MIN_PERIODS, PERIODS, Trends, assign_periods, topic_trends
 
 __all__ = ["periods_and_trends", "run"]
@@ -32,6 +32,7 @@ def run(
     seed: int = 42,
     embedding_model: str | None = None,
     n_topics: int | None = None,
+    n_broad: int | None = None,
     model_dir: str | Path | None = None,
     year: int | None = None,
     period: str = "auto",
@@ -41,16 +42,19 @@ def run(
 ) -> dict:
     """Run the whole analysis and write everything into ``out``.
 
-    Writes ``papers.csv`` (every load column plus ``topic``, ``topic_label``), ``topics.csv``, the overlap
-    tables (``overlap_counts.csv`` with q-values, ``overlap_classes.csv``, ``digest_similarity.csv``,
-    ``shared_papers.csv``), ``figures/NAME.html`` (+ ``.png``/``.svg`` when a browser is found and
-    ``static``), ``report.html`` and the fitted model in ``model/``. With ``model_dir`` (the ``model/`` of an
-    earlier run) papers are placed onto its topics instead, and ``papers.csv`` gains ``topic_similarity`` and
-    ``novel``. Nothing is written to ``out`` unless every stage succeeds.
+    Writes ``papers.csv`` (every load column plus ``topic``, ``topic_label``, ``broad_topic``,
+    ``broad_topic_label``), ``topics.csv`` (fine topics with their ``stability`` and ``broad_topic``),
+    ``broad_topics.csv``, the overlap tables (``overlap_counts.csv`` with q-values, ``overlap_classes.csv``,
+    ``digest_similarity.csv``, ``shared_papers.csv``; ``broad_overlap_counts.csv`` and
+    ``broad_overlap_classes.csv`` for the broad topics), ``figures/NAME.html`` (+ ``.png``/``.svg`` when a
+    browser is found and ``static``), ``report.html`` and the fitted model in ``model/``. With ``model_dir``
+    (the ``model/`` of an earlier run) papers are placed onto its topics instead, and ``papers.csv`` gains
+    ``topic_similarity`` and ``novel``. Nothing is written to ``out`` unless every stage succeeds.
 
     Dated digests: every paper gets a ``period`` (``period``: ``auto`` or one of :data:`analysis.trends.PERIODS`)
-    and, with at least 3 periods, ``trends.csv`` and ``trend_shares.csv`` test each topic for a trend. The
-    overlap tables compare ``group_by`` (a column) if given, else digests, or periods when there are more than
+    and, with at least 3 periods, ``trends.csv`` and ``trend_shares.csv`` test each topic for a trend
+    (``broad_trends.csv`` each broad topic). The overlap tables compare ``group_by`` (a column) if given, else
+    digests, or periods when there are more than
     :data:`analysis.overlap.MAX_GROUPS` dated digests.
     """
     if period not in PERIODS:
@@ -59,6 +63,9 @@ def run(
     log(f"loaded {len(papers)} papers from {papers['digest'].nunique()} digests")
     if group_by is not None and group_by != "period":
         choose_unit(papers, group_by)  # a wrong column fails here, before any embedding
+    for name, value in (("--n-topics", n_topics), ("--n-broad", n_broad)):
+        if value is not None and not 1 <= value <= len(papers):
+            raise ValueError(f"{name} must be between 1 and the number of papers ({len(papers)}); got {value}")
     saved = load_topics(model_dir) if model_dir else None
     if saved and embedding_model and embedding_model != saved.params["embedding_model"]:
         raise ValueError(
@@ -72,14 +79,17 @@ def run(
             papers = saved.assign(papers, embeddings=vectors)
             sizes = papers["topic"].value_counts()
             topics = saved.topics.assign(size=saved.topics["topic"].map(sizes).fillna(0).astype(int))
+            broad_sizes = papers["broad_topic"].value_counts()
+            broad = saved.broad.assign(size=saved.broad["broad_topic"].map(broad_sizes).fillna(0).astype(int))
             terms, centres, params = terms_frame(saved.model, topics), saved.centres, dict(saved.params)
             params["placed_onto"] = str(model_dir)
             log(f"placed them onto {len(topics)} saved topics; {int(papers['novel'].sum())} flagged as novel")
         else:
-            result = fit_topics(papers, seed=seed, n_topics=n_topics, embedder=embedder)
-            papers, topics, terms, centres, params = (
+            result = fit_topics(papers, seed=seed, n_topics=n_topics, n_broad=n_broad, embedder=embedder)
+            papers, topics, broad, terms, centres, params = (
                 result.papers,
                 result.topics,
+                result.broad,
                 result.terms,
                 result.centres,
                 dict(result.params),
@@ -88,9 +98,11 @@ def run(
             for message in result.messages:
                 log(message)
             save_topics(result, staging / "model")
-            log(f"found {len(topics)} topics")
+            chosen = "chosen from the data" if params["topic counts"] != "as given" else "as given"
+            log(f"found {len(topics)} topics in {len(broad)} broad topics ({chosen})")
         params["inputs"] = ", ".join(map(str, paths))
         papers, trends = periods_and_trends(papers, period, log)
+        broad_trends = None if trends is None else topic_trends(broad_level(papers), unit=trends.unit)
         if trends is not None:
             params["periods"] = f"{trends.unit}s, {trends.span}"
         unit = choose_unit(papers, group_by)
@@ -98,15 +110,20 @@ def run(
             log(f"{papers['digest'].nunique()} digests (more than {MAX_GROUPS}): topics compared across periods")
         params["overlap compared across"] = f"{unit}s"
         overlap = overlap_tables(papers, by=unit)
+        broad_overlap = overlap_tables(broad_level(papers), by=unit)
         coords = project_2d(vectors, seed=seed)
-        figures = build_figures(papers, topics, terms, centres, overlap, coords, trends)
+        figures = build_figures(papers, topics, terms, centres, overlap, coords, trends, broad_trends)
         _write_csv(papers, staging / "papers.csv")
         _write_csv(topics, staging / "topics.csv")
+        _write_csv(broad, staging / "broad_topics.csv")
         if trends is not None:
             _write_csv(trends.table, staging / "trends.csv")
             _write_csv(trends.shares, staging / "trend_shares.csv")
+            _write_csv(broad_trends.table, staging / "broad_trends.csv")
         _write_csv(overlap.counts, staging / "overlap_counts.csv")
         _write_csv(overlap.classes, staging / "overlap_classes.csv")
+        _write_csv(broad_overlap.counts, staging / "broad_overlap_counts.csv")
+        _write_csv(broad_overlap.classes, staging / "broad_overlap_classes.csv")
         _write_csv(overlap.similarity, staging / f"{unit}_similarity.csv", index=True, index_label=unit)
         _write_csv(overlap.shared_papers, staging / "shared_papers.csv")
         write_html(figures, staging / "figures")
@@ -115,10 +132,21 @@ def run(
                 write_static(figures, staging / "figures")
             except RuntimeError as error:
                 log(str(error))
-        report = render_report(papers, topics, overlap, figures, params, trends=trends)
+        report = render_report(
+            papers, topics, overlap, figures, params, trends=trends, broad=broad, broad_trends=broad_trends
+        )
         (staging / "report.html").write_text(report, encoding="utf-8")
     log(f"wrote {len(figures)} figures, the report and the tables to {out}/")
-    return {"papers": papers, "topics": topics, "overlap": overlap, "trends": trends, "figures": figures}
+    return {
+        "papers": papers,
+        "topics": topics,
+        "broad": broad,
+        "overlap": overlap,
+        "broad_overlap": broad_overlap,
+        "trends": trends,
+        "broad_trends": broad_trends,
+        "figures": figures,
+    }
 
 
 def periods_and_trends(papers: pd.DataFrame, period: str = "auto", log=print) -> tuple[pd.DataFrame, Trends | None]:

@@ -60,7 +60,15 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 MAX_SIMILARITY_ROWS = 40  # a larger matrix is in the CSV and the figure, not spelled out in the report
-TREND_FIGURES = ("topics_over_time", "trend_changes", "period_topic_heatmap")
+TREND_FIGURES = ("topics_over_time", "trend_changes", "period_topic_heatmap", "broad_trend_changes")
+LEVEL_RULES = (
+    "Two levels: fine topics are spherical k-means clusters of the papers' embeddings; broad topics group whole "
+    "fine topics (k-means on their centres, weighted by size). Both counts are chosen from the data: the count "
+    "whose clusters recur most when the papers are resampled, beyond what data without topics gives (Clest); "
+    "broad from 4 to 12, fine from twice the broad count up to one topic per 10 papers. Stability: the mean best "
+    "Jaccard overlap of a topic with the topics of 5 refits on random 80% subsamples (0–1; above 0.75 solid, "
+    "below 0.5 the theme may not recur in another run)."
+)
 
 
 def _trend_context(trends: Trends, topics: pd.DataFrame) -> dict:
@@ -98,9 +106,12 @@ def render_report(
     params: dict,
     *,
     trends: Trends | None = None,
+    broad: pd.DataFrame | None = None,
+    broad_trends: Trends | None = None,
     title: str = "topics of the digests",
 ) -> str:
-    """Return the report as one HTML string; with ``trends``, a Trends section leads."""
+    """Return the report as one HTML string; with ``trends``, a Trends section leads; with ``broad`` (the
+    broad topics table) and ``broad_trends``, the broad level is shown too."""
     by_digest = papers.groupby("digest", sort=False)
     digests = [
         {
@@ -132,6 +143,11 @@ def render_report(
         else None,
         "shared_papers": _records(overlap.shared_papers),
         "trends": _trend_context(trends, topics) if trends is not None else None,
+        "broad": _records(broad) if broad is not None else None,
+        "broad_trends": _trend_context(broad_trends, broad.rename(columns={"broad_topic": "topic"}))
+        if broad_trends is not None and broad is not None
+        else None,
+        "level_rules": LEVEL_RULES,
         "trend_figures": {name: html for name, html in figure_html.items() if name in TREND_FIGURES},
         "figures": {name: html for name, html in figure_html.items() if name not in TREND_FIGURES},
         "papers": _records(papers[["digest", "position", "title", "topic_label"]]),

@@ -2,15 +2,15 @@
 
 What differs from BERTopic's defaults, and why (measured in ``docs/quality.md``):
 
-* **Clustering**: k-means on the L2-normalised sentence embeddings (spherical k-means), with
-  ``k = round(1.5 * log2(n))`` topics — 11 for the 186 seed papers, 19 for 5,909 arXiv abstracts, 23 for
-  37,620. HDBSCAN's density clusters left 11–35% of papers as outliers and collapsed to 2 clusters as
-  ``min_cluster_size`` grew; k-means leaves none and its count is predictable. UMAP before k-means gave the
-  same NMI/ARI at ten times the cost, so it is skipped.
+* **Clustering**: k-means on the L2-normalised sentence embeddings (spherical k-means) at two nested
+  levels, fine topics and broad topics grouping them, with both counts and each topic's stability from
+  :mod:`analysis.levels`. HDBSCAN's density clusters left 11–35% of papers as outliers and collapsed to 2
+  clusters as ``min_cluster_size`` grew; k-means leaves none. UMAP before k-means gave the same NMI/ARI at
+  ten times the cost, so it is skipped.
 * **Terms**: 1–3-grams without English or generic research stop words, ``min_df=2`` (1 below 20 papers),
   c-TF-IDF with ``reduce_frequent_words``.
 * **Labels**: see :mod:`analysis.labels`.
-* **Tiny corpora**: fewer than 3 papers make one topic; up to ``3k`` papers, ``k = n // 3``.
+* **Tiny corpora**: fewer than 3 papers (or fewer than 20 without a count given) make one topic.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ import contextlib
 import dataclasses
 import json
 import logging
-import math
-import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,17 +27,18 @@ import numpy as np
 import pandas as pd
 
 from analysis.embeddings import Embedder, paper_texts
-from analysis.labels import STOP_WORDS, unique_labels
+from analysis.labels import STOP_WORDS, covering_terms, unique_labels
+from analysis.levels import Granularity, choose_counts, group_topics, topic_stability
 
 __all__ = [
     "TopicResult",
     "SavedTopics",
+    "broad_level",
     "fit_topics",
     "load_topics",
     "relabel_topics",
     "save_topics",
     "terms_frame",
-    "topic_count",
 ]
 
 N_TERMS = 10
@@ -50,13 +50,6 @@ NOVELTY_QUANTILE = 0.02  # a new paper less similar to its topic than 98% of the
 _META_FILE = "digest_topics.json"
 
 
-def topic_count(n_papers: int) -> int:
-    """How many topics for ``n_papers``: ``round(1.5 * log2(n))``, at most ``n // 3``, at least 1."""
-    if n_papers < 3:
-        return 1
-    return max(1, min(round(1.5 * math.log2(n_papers)), n_papers // 3))
-
-
 @dataclass
 class TopicResult:
     """A fitted topic model and what it says about the papers.
@@ -64,9 +57,14 @@ class TopicResult:
     Attributes
     ----------
     papers : DataFrame
-        The papers frame with ``topic`` (int) and ``topic_label`` (str) added.
+        The papers frame with ``topic`` (int), ``topic_label`` (str), ``broad_topic`` and
+        ``broad_topic_label`` added.
     topics : DataFrame
-        One row per topic: ``topic``, ``label``, ``size``, ``top_terms``, ``representative_titles``.
+        One row per fine topic: ``topic``, ``label``, ``size``, ``top_terms``, ``representative_titles``,
+        ``stability`` (0–1), ``broad_topic``, ``broad_topic_label``.
+    broad : DataFrame
+        One row per broad topic: ``broad_topic``, ``label``, ``size``, ``n_topics``, ``topics`` (the labels of
+        its fine topics), ``top_terms``, ``representative_titles``, ``stability``.
     model : bertopic.BERTopic
         The fitted BERTopic model, for BERTopic's own API.
     embeddings : ndarray
@@ -77,17 +75,21 @@ class TopicResult:
         One L2-normalised row per topic (in ``topics`` order): the mean of its papers' embeddings.
     params : dict
         The parameters used (seed, number of topics, embedding model...).
+    granularity : Granularity
+        How the two counts were chosen, with the evidence.
     messages : list of str
         What a user should know, e.g. that a tiny corpus was kept in one topic.
     """
 
     papers: pd.DataFrame
     topics: pd.DataFrame
+    broad: pd.DataFrame
     model: object
     embeddings: np.ndarray
     terms: pd.DataFrame
     centres: np.ndarray
     params: dict
+    granularity: Granularity
     messages: list[str] = field(default_factory=list)
 
 
@@ -114,26 +116,61 @@ def _build_model(n_papers: int, n_topics: int, seed: int):
     )
 
 
-def _topics_table(model, papers: pd.DataFrame, topics: np.ndarray, similarity: np.ndarray) -> pd.DataFrame:
-    """One row per topic, labelled; representative titles are those closest to the topic's centre."""
-    texts = paper_texts(papers)
-    ids = sorted(set(topics.tolist()))
-    terms = [[term for term, _ in model.get_topic(t) or [] if term] for t in ids]
-    members = [np.flatnonzero(topics == t) for t in ids]
-    labels = unique_labels(terms, [[texts[i] for i in m] for m in members])
+def _representative_titles(papers: pd.DataFrame, members: np.ndarray, similarity: np.ndarray) -> str:
+    """The titles of the ``N_REPRESENTATIVE`` distinct papers closest to the topic's centre."""
+    titles: dict[str, str] = {}
+    for i in members[np.argsort(-similarity[members], kind="stable")]:
+        titles.setdefault(papers["paper_id"].iat[i], papers["title"].iat[i])
+        if len(titles) == N_REPRESENTATIVE:
+            break
+    return " | ".join(titles.values())
+
+
+def _level_table(
+    papers: pd.DataFrame, groups: np.ndarray, terms: list[list[str]], similarity: np.ndarray, labels: list[str]
+) -> pd.DataFrame:
+    """One row per group id 0..k-1 of ``groups``: label, size, top terms, representative titles."""
     rows = []
-    for topic, label, words, index in zip(ids, labels, terms, members, strict=True):
-        closest = index[np.argsort(-similarity[index], kind="stable")][:N_REPRESENTATIVE]
+    for group, (label, words) in enumerate(zip(labels, terms, strict=True)):
+        members = np.flatnonzero(groups == group)
         rows.append(
             {
-                "topic": topic,
                 "label": label,
-                "size": len(index),
-                "top_terms": "; ".join(words),
-                "representative_titles": " | ".join(papers["title"].iloc[closest]),
+                "size": len(members),
+                "top_terms": "; ".join(words[:N_TERMS]),
+                "representative_titles": _representative_titles(papers, members, similarity),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _group_terms(model, texts: list[str], groups: np.ndarray, n_terms: int) -> list[list[str]]:
+    """Top c-TF-IDF terms of each group id 0..k-1, with the fitted model's vocabulary."""
+    import scipy.sparse as sp
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    # BERTopic's own cleaning before counting terms, so the vocabulary matches
+    cleaned = [re.sub(r"[^A-Za-z0-9 ]+", "", " ".join(text.split())) for text in texts]
+    counts = model.vectorizer_model.transform(cleaned)
+    # BERTopic counts n-grams on each topic's papers joined together; keep those inside single papers
+    present = np.flatnonzero(np.asarray(counts.sum(axis=0)).ravel() > 0)
+    membership = sp.csr_matrix((np.ones(len(groups)), (groups, np.arange(len(groups)))))
+    per_group = membership @ counts[:, present]
+    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(per_group).toarray()
+    vocabulary = model.vectorizer_model.get_feature_names_out()[present]
+    return [[vocabulary[i] for i in np.argsort(-row, kind="stable")[:n_terms] if row[i] > 0] for row in weights]
+
+
+def _broad_labels(terms, texts, fine, broad_of_fine, fine_labels) -> list[str]:
+    """Broad labels: a broad topic of one fine topic takes its label; the others a phrase that occurs in
+    most of their fine topics (see :func:`analysis.labels.covering_terms`)."""
+    by_topic = [[texts[i] for i in np.flatnonzero(fine == t)] for t in range(len(broad_of_fine))]
+    children = [np.flatnonzero(broad_of_fine == b) for b in range(len(terms))]
+    candidates = [
+        covering_terms(words, [by_topic[t] for t in kids]) for words, kids in zip(terms, children, strict=True)
+    ]
+    generic = unique_labels(candidates, [[x for t in kids for x in by_topic[t]] for kids in children])
+    return [fine_labels[kids[0]] if len(kids) == 1 else label for label, kids in zip(generic, children, strict=True)]
 
 
 def terms_frame(model, topics: pd.DataFrame) -> pd.DataFrame:
@@ -152,10 +189,11 @@ def fit_topics(
     *,
     seed: int = 42,
     n_topics: int | None = None,
+    n_broad: int | None = None,
     embeddings: np.ndarray | None = None,
     embedder: Embedder | None = None,
 ) -> TopicResult:
-    """Cluster papers into themes with BERTopic and label them.
+    """Cluster papers into fine themes and broad areas with BERTopic, and label both.
 
     Parameters
     ----------
@@ -163,8 +201,8 @@ def fit_topics(
         The papers frame of :func:`analysis.load_digests`.
     seed
         Seed for every random step: the same papers and seed give the same topics.
-    n_topics
-        Number of topics; by default :func:`topic_count` of the number of papers.
+    n_topics, n_broad
+        Numbers of fine and broad topics; by default chosen from the data (:func:`analysis.levels.choose_counts`).
     embeddings
         Precomputed embeddings (one row per paper); by default computed with ``embedder``.
     embedder
@@ -173,44 +211,91 @@ def fit_topics(
     Examples
     --------
     >>> result = fit_topics(load_digests("data/"), seed=42)  # doctest: +SKIP
-    >>> result.topics[["label", "size"]].head(3)  # doctest: +SKIP
+    >>> result.topics[["label", "size", "stability", "broad_topic_label"]].head(3)  # doctest: +SKIP
     """
     if papers.empty:
         raise ValueError("no papers to fit topics on")
     n_papers = len(papers)
+    for name, value in (("n_topics", n_topics), ("n_broad", n_broad)):
+        if value is not None and not 1 <= int(value) <= n_papers:
+            raise ValueError(f"{name} must be between 1 and the number of papers ({n_papers}), got {value}")
+    if n_topics is not None and n_broad is not None and n_broad > n_topics:
+        raise ValueError(f"n_broad ({n_broad}) cannot exceed n_topics ({n_topics}): broad topics group fine ones")
     embedder = embedder or Embedder()
     vectors = _normalise(embedder.embed_papers(papers) if embeddings is None else np.asarray(embeddings))
     if len(vectors) != n_papers:
         raise ValueError(f"embeddings have {len(vectors)} rows for {n_papers} papers")
-    k = topic_count(n_papers) if n_topics is None else int(n_topics)
-    if not 1 <= k <= n_papers:
-        raise ValueError(f"n_topics must be between 1 and the number of papers ({n_papers}), got {k}")
+    counts = choose_counts(vectors, seed=seed, n_topics=n_topics, n_broad=n_broad)
     messages = []
-    if n_topics is None and k < round(1.5 * math.log2(max(n_papers, 2))):
+    if n_topics is None and counts.n_topics == 1:
         are = "paper is" if n_papers == 1 else "papers are"
-        messages.append(f"{n_papers} {are} too few for more than {k} topic{'s' * (k > 1)}")
-    random.seed(seed)
-    np.random.seed(seed)
-    model = _build_model(n_papers, k, seed)
-    assigned = np.asarray(model.fit_transform(paper_texts(papers), vectors)[0])
-    centres = _normalise(np.vstack([vectors[assigned == t].mean(axis=0) for t in range(assigned.max() + 1)]))
-    similarity = np.einsum("ij,ij->i", vectors, centres[assigned])
-    topics = _topics_table(model, papers, assigned, similarity)
-    labels = dict(zip(topics["topic"], topics["label"], strict=True))
-    model.set_topic_labels(labels)
+        messages.append(f"{n_papers} {are} too few to split into topics: all are in one")
+    model = _build_model(n_papers, counts.n_topics, seed)
+    texts = paper_texts(papers)
+    fine = np.asarray(model.fit_transform(texts, vectors)[0]).astype(int)
+    n_fine = fine.max() + 1
+    centres = _normalise(np.vstack([vectors[fine == t].mean(axis=0) for t in range(n_fine)]))
+    similarity = np.einsum("ij,ij->i", vectors, centres[fine])
+    sizes = np.bincount(fine, minlength=n_fine).astype(float)
+    broad_of_fine = group_topics(centres, sizes, counts.n_broad, seed=seed)
+    broad = broad_of_fine[fine]
+    broad_centres = _normalise(np.vstack([vectors[broad == b].mean(axis=0) for b in range(broad.max() + 1)]))
+    broad_similarity = np.einsum("ij,ij->i", vectors, broad_centres[broad])
+    fine_stability, broad_stability = topic_stability(vectors, fine, broad_of_fine, seed=seed)
+
+    fine_terms = [[term for term, _ in model.get_topic(t) or [] if term] for t in range(n_fine)]
+    fine_labels = unique_labels(fine_terms, [[texts[i] for i in np.flatnonzero(fine == t)] for t in range(n_fine)])
+    broad_terms = _group_terms(model, texts, broad, 3 * N_TERMS)
+    broad_labels = _broad_labels(broad_terms, texts, fine, broad_of_fine, fine_labels)
+    topics = _level_table(papers, fine, fine_terms, similarity, fine_labels)
+    topics.insert(0, "topic", range(n_fine))
+    topics = topics.assign(
+        stability=fine_stability.round(3),
+        broad_topic=broad_of_fine,
+        broad_topic_label=[broad_labels[b] for b in broad_of_fine],
+    )
+    broad_table = _level_table(papers, broad, broad_terms, broad_similarity, broad_labels)
+    broad_table.insert(0, "broad_topic", range(len(broad_labels)))
+    broad_table.insert(3, "n_topics", np.bincount(broad_of_fine))
+    broad_table.insert(
+        4, "topics", [" | ".join(topics.loc[broad_of_fine == b, "label"]) for b in range(len(broad_labels))]
+    )
+    broad_table["stability"] = broad_stability.round(3)
+    model.set_topic_labels(dict(enumerate(fine_labels)))
     out = papers.copy()
-    out["topic"] = assigned.astype(int)
-    out["topic_label"] = out["topic"].map(labels)
+    out["topic"] = fine
+    out["topic_label"] = [fine_labels[t] for t in fine]
+    out["broad_topic"] = broad
+    out["broad_topic_label"] = [broad_labels[b] for b in broad]
     params = {
         "seed": seed,
-        "n_topics": k,
+        "n_topics": int(n_fine),
+        "n_broad": len(broad_labels),
+        "topic counts": "as given" if n_topics is not None and n_broad is not None else counts.chosen_by,
         "n_papers": n_papers,
         "embedding_model": embedder.model,
         "precision": embedder.precision,
-        "clustering": "spherical k-means",
+        "clustering": "spherical k-means; broad topics group fine topics",
         "novelty_threshold": float(np.quantile(similarity, NOVELTY_QUANTILE)),
     }
-    return TopicResult(out, topics, model, vectors, terms_frame(model, topics), centres, params, messages)
+    return TopicResult(
+        out, topics, broad_table, model, vectors, terms_frame(model, topics), centres, params, counts, messages
+    )
+
+
+def broad_level(papers: pd.DataFrame) -> pd.DataFrame:
+    """The papers with ``topic`` / ``topic_label`` replaced by the broad topic, so that every overlap, trend and
+    figure function works at the broad level unchanged.
+
+    >>> broad_level(pd.DataFrame({"topic": [0, 1], "topic_label": ["KV cache", "Serving"],
+    ...                           "broad_topic": [0, 0], "broad_topic_label": ["LLM systems"] * 2}))
+       topic  topic_label
+    0      0  LLM systems
+    1      0  LLM systems
+    """
+    return papers.drop(columns=["topic", "topic_label"]).rename(
+        columns={"broad_topic": "topic", "broad_topic_label": "topic_label"}
+    )
 
 
 def relabel_topics(result: TopicResult, labels: dict[int, str]) -> TopicResult:
@@ -241,6 +326,7 @@ class SavedTopics:
     """Topics saved by :func:`save_topics`: enough to place new papers without refitting."""
 
     topics: pd.DataFrame
+    broad: pd.DataFrame
     centres: np.ndarray
     params: dict
     model: object
@@ -260,6 +346,8 @@ class SavedTopics:
         out = papers.copy()
         out["topic"] = self.topics["topic"].to_numpy()[nearest].astype(int)
         out["topic_label"] = self.topics["label"].to_numpy()[nearest]
+        out["broad_topic"] = self.topics["broad_topic"].to_numpy()[nearest].astype(int)
+        out["broad_topic_label"] = self.topics["broad_topic_label"].to_numpy()[nearest]
         out["topic_similarity"] = similarity.max(axis=1).round(4)
         out["novel"] = out["topic_similarity"] < self.params["novelty_threshold"]
         return out
@@ -289,7 +377,12 @@ def save_topics(result: TopicResult, directory: str | Path) -> None:
             save_embedding_model=False,
         )
         centres = {int(t): c.tolist() for t, c in zip(result.topics["topic"], result.centres, strict=True)}
-        meta = {"params": result.params, "topics": result.topics.to_dict(orient="list"), "centres": centres}
+        meta = {
+            "params": result.params,
+            "topics": result.topics.to_dict(orient="list"),
+            "broad": result.broad.to_dict(orient="list"),
+            "centres": centres,
+        }
         (staging / _META_FILE).write_text(json.dumps(meta, indent=1))
 
 
@@ -303,10 +396,10 @@ def load_topics(directory: str | Path) -> SavedTopics:
         raise ValueError(f"{directory}: not a saved topic model (no {_META_FILE}); save one with run --save-model")
     try:
         meta = json.loads(meta_path.read_text())
-        topics = pd.DataFrame(meta["topics"])
+        topics, broad = pd.DataFrame(meta["topics"]), pd.DataFrame(meta["broad"])
         centres = _normalise(np.array([meta["centres"][str(t)] for t in topics["topic"]], dtype=np.float32))
     except (ValueError, KeyError) as error:
         raise ValueError(f"{meta_path}: corrupt saved topic model ({error})") from None
     with _quiet_bertopic():
         model = BERTopic.load(str(directory / "bertopic"))
-    return SavedTopics(topics, centres, meta["params"], model)
+    return SavedTopics(topics, broad, centres, meta["params"], model)

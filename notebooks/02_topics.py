@@ -25,13 +25,25 @@ out_dir = "../out/notebooks"
 
 # %%
 from analysis import fit_topics, load_digests, relabel_topics
-from analysis.figures import document_map, top_terms, topic_hierarchy
+from analysis.figures import document_map, top_terms, topic_hierarchy, topic_treemap
 from analysis.projection import project_2d
 
 papers = load_digests(*data_paths)
 result = fit_topics(papers, seed=seed)
 print(*result.messages, sep="\n")
-result.topics[["topic", "label", "size", "top_terms"]]
+print(f"{len(result.topics)} fine topics in {len(result.broad)} broad topics, counts chosen by {result.granularity.chosen_by}")
+result.broad[["broad_topic", "label", "size", "n_topics", "stability", "topics"]]
+
+# %% [markdown]
+# ## Fine topics and how solid each one is
+# `stability` (0–1) is how well the topic comes back when the papers are resampled and the topics refitted:
+# above 0.75 it is solid; below 0.5 treat it as one reading of the papers, not a finding.
+
+# %%
+result.topics[["topic", "label", "size", "stability", "broad_topic_label", "top_terms"]]
+
+# %%
+topic_treemap(result.topics) if len(result.topics) > 1 else "only one topic"
 
 # %% [markdown]
 # ## What each topic is about
@@ -72,6 +84,7 @@ document_map(result.papers, coords)
 # %% [markdown]
 # ## How the topics group
 # Topics joined further to the left have more similar papers; this is where to look before merging two.
+# Each colour is one broad topic; the dashed line is where the tree is cut into them.
 
 # %%
 topic_hierarchy(result.topics, result.centres) if len(result.topics) > 1 else "only one topic"

@@ -27,6 +27,7 @@ def seed_figures(seed_result):
 
 def test_seed_figures(seed_figures, seed_result):
     assert list(seed_figures) == [
+        "topic_treemap",
         "topic_sizes",
         "digest_topic_heatmap",
         "digest_butterfly",

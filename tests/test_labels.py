@@ -48,3 +48,21 @@ def test_seed_topics_include_themes_a_reader_expects(seed_result, label):
 def test_two_words_are_two_different_words():
     texts = ["An agent and other agents plan with tools."]
     assert make_label(["agent", "agents", "tools", "plan"], texts) == "Agent and tools"
+
+
+def test_acronyms_keep_their_case():
+    texts = ["Routing tokens in a MoE layer.", "Sparse MoE and routing of experts.", "Routing with LoRA adapters."]
+    assert make_label(["routing", "moe", "experts"], texts) == "Routing and MoE"
+    assert make_label(["lora", "routing"], ["LoRA adapters", "LoRA routing"]) == "LoRA and routing"
+    assert make_label(["ipad app"], ["An iPad app for notes."]) == "iPad app"
+
+
+def test_broad_labels_cover_their_fine_topics(seed_result):
+    broad, topics, papers = seed_result.broad, seed_result.topics, seed_result.papers
+    assert broad["label"].is_unique
+    for _, row in broad[broad["n_topics"] > 1].iterrows():
+        # the label's words occur in the papers of at least half of the broad topic's fine topics
+        words = [w for w in row["label"].lower().replace("-", " ").split() if w != "and"]
+        children = topics.loc[topics["broad_topic"] == row["broad_topic"], "topic"]
+        texts = [" ".join(papers.loc[papers["topic"] == t, "abstract"]).lower() for t in children]
+        assert sum(all(w in text for w in words) for text in texts) >= len(texts) / 2, row["label"]

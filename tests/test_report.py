@@ -15,7 +15,15 @@ EVIL_TITLES = [
     "</script><script>window.__xss=2</script>",
     "Plain & <b>bold</b> title",
 ]
-FIGURES = ["topic_sizes", "digest_topic_heatmap", "digest_butterfly", "document_map", "top_terms", "topic_hierarchy"]
+FIGURES = [
+    "topic_treemap",
+    "topic_sizes",
+    "digest_topic_heatmap",
+    "digest_butterfly",
+    "document_map",
+    "top_terms",
+    "topic_hierarchy",
+]
 
 
 def _need_browser():

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from conftest import DATA, ROOT
 
-from analysis.topics import fit_topics, load_topics, save_topics, topic_count
+from analysis.topics import fit_topics, load_topics, save_topics
 
 
 def test_seed_topics_meet_the_bar(seed_result, seed_papers):
@@ -15,26 +15,45 @@ def test_seed_topics_meet_the_bar(seed_result, seed_papers):
     assert (papers["topic"] == -1).mean() <= 0.05
     assert topics["size"].sum() == len(seed_papers) == 186
     assert topics["topic"].tolist() == list(range(len(topics)))
-    assert papers.columns.tolist() == seed_papers.columns.tolist() + ["topic", "topic_label"]
+    assert papers.columns.tolist() == seed_papers.columns.tolist() + [
+        "topic",
+        "topic_label",
+        "broad_topic",
+        "broad_topic_label",
+    ]
     assert (papers["topic_label"] == papers["topic"].map(dict(zip(topics.topic, topics.label, strict=True)))).all()
     assert all(len(t.split("; ")) == 10 for t in topics["top_terms"])
-    first = topics.iloc[0]
-    titles = first["representative_titles"].split(" | ")
-    assert len(titles) == 3 and set(titles) <= set(papers.loc[papers.topic == first.topic, "title"])
+    for _, topic in topics.iterrows():
+        titles = topic["representative_titles"].split(" | ")
+        members = papers[papers.topic == topic.topic]
+        assert set(titles) <= set(members["title"])
+        assert len(titles) == min(3, members["paper_id"].nunique()) == len(set(titles))  # distinct papers
 
 
-def test_topic_count_scales_with_corpus_size():
-    assert [topic_count(n) for n in (1, 2, 5, 20, 186, 5909, 37620)] == [1, 1, 1, 6, 11, 19, 23]
+def test_two_nested_levels(seed_result):
+    topics, broad, papers = seed_result.topics, seed_result.broad, seed_result.papers
+    assert 3 <= len(broad) <= 8 and len(broad) < len(topics)
+    # nested: each fine topic has exactly one broad topic, and its papers follow it
+    assert papers.groupby("topic")["broad_topic"].nunique().eq(1).all()
+    assert (papers["broad_topic"] == papers["topic"].map(topics.set_index("topic")["broad_topic"])).all()
+    assert broad["broad_topic"].tolist() == list(range(len(broad)))
+    assert broad["size"].tolist() == papers["broad_topic"].value_counts().sort_index().tolist()
+    assert broad["size"].is_monotonic_decreasing and broad["n_topics"].sum() == len(topics)
+    assert (broad["n_topics"] == topics["broad_topic"].value_counts().sort_index().to_numpy()).all()
+    for table in (topics, broad):
+        assert table["stability"].between(0, 1).all() and table["label"].is_unique
+    assert (papers["broad_topic_label"] == papers["broad_topic"].map(broad.set_index("broad_topic")["label"])).all()
 
 
-@pytest.mark.parametrize("n", [1, 2, 5, 20])
-def test_tiny_corpora_degrade_with_a_message(seed_papers, n):
+@pytest.mark.parametrize(("n", "n_topics"), [(1, 1), (2, 1), (5, 1), (20, 2)])
+def test_tiny_corpora_degrade_with_a_message(seed_papers, n, n_topics):
     result = fit_topics(seed_papers.iloc[:n].reset_index(drop=True), seed=1)
-    assert result.topics["size"].sum() == n
-    assert len(result.topics) == topic_count(n)
-    assert result.papers["topic_label"].notna().all()
+    assert result.topics["size"].sum() == result.broad["size"].sum() == n
+    assert len(result.topics) == n_topics and len(result.broad) == min(n_topics, 2)
+    assert result.papers[["topic_label", "broad_topic_label"]].notna().all().all()
     if n < 20:
-        assert result.messages == [f"{n} {'paper is' if n == 1 else 'papers are'} too few for more than 1 topic"]
+        are = "paper is" if n == 1 else "papers are"
+        assert result.messages == [f"{n} {are} too few to split into topics: all are in one"]
 
 
 def test_same_seed_same_topics_and_other_seed_runs(seed_papers, seed_result):
@@ -45,6 +64,8 @@ def test_same_seed_same_topics_and_other_seed_runs(seed_papers, seed_result):
 def test_bad_parameters(seed_papers):
     with pytest.raises(ValueError, match=r"n_topics must be between 1 and the number of papers \(186\), got 0"):
         fit_topics(seed_papers, n_topics=0)
+    with pytest.raises(ValueError, match=r"n_broad \(5\) cannot exceed n_topics \(4\)"):
+        fit_topics(seed_papers, n_topics=4, n_broad=5)
     with pytest.raises(ValueError, match="embeddings have 3 rows for 186 papers"):
         fit_topics(seed_papers, embeddings=np.zeros((3, 384)))
 
@@ -52,8 +73,10 @@ def test_bad_parameters(seed_papers):
 def test_save_load_and_place_new_papers(tmp_path, seed_result, seed_papers):
     save_topics(seed_result, tmp_path / "model")
     saved = load_topics(tmp_path / "model")
-    assert saved.topics.equals(seed_result.topics)
+    assert saved.topics.equals(seed_result.topics) and saved.broad.equals(seed_result.broad)
     placed = saved.assign(seed_papers)
+    same = placed["topic"] == seed_result.papers["topic"]
+    assert (placed.loc[same, "broad_topic_label"] == seed_result.papers.loc[same, "broad_topic_label"]).all()
     # Papers the model was fitted on land in their own topic (k-means assigns to the nearest centre).
     assert (placed["topic"] == seed_result.papers["topic"]).mean() > 0.95
     assert placed["novel"].mean() == pytest.approx(0.02, abs=0.02)
@@ -76,10 +99,16 @@ def test_cli_run_is_byte_identical_across_processes(tmp_path):
     for out in (first, second):
         result = _cli("run", DATA, "--out", out, "--seed", 7)
         assert result.returncode == 0, result.stderr
-    for name in ("papers.csv", "topics.csv"):
+    for name in ("papers.csv", "topics.csv", "broad_topics.csv"):
         assert (first / name).read_bytes() == (second / name).read_bytes()
     papers = pd.read_csv(first / "papers.csv")
-    assert len(papers) == 186 and papers.columns[-3:].tolist() == ["topic", "topic_label", "period"]
+    assert len(papers) == 186 and papers.columns[-5:].tolist() == [
+        "topic",
+        "topic_label",
+        "broad_topic",
+        "broad_topic_label",
+        "period",
+    ]
     assert (first / "model" / "digest_topics.json").is_file()
     assert "found " in result.stdout
 
@@ -99,7 +128,9 @@ def test_cli_run_places_onto_a_saved_model(tmp_path):
     result = _cli("run", new, "--model", tmp_path / "fit" / "model", "--out", tmp_path / "placed")
     assert result.returncode == 0, result.stderr
     placed = pd.read_csv(tmp_path / "placed" / "papers.csv")
-    assert placed["topic_label"].iloc[0] == "KV cache"
+    topics = pd.read_csv(tmp_path / "fit" / "topics.csv").set_index("label")
+    # a KV-cache paper lands in the systems area that holds the "KV cache" topic
+    assert placed["broad_topic_label"].iloc[0] == topics.loc["KV cache", "broad_topic_label"]
     assert placed["novel"].tolist() == [False, True]
     assert "1 flagged as novel" in result.stdout
     other = _cli(

@@ -11,6 +11,7 @@ from analysis.figures.compare import digest_butterfly, digest_similarity_matrix
 from analysis.figures.docmap import document_map
 from analysis.figures.heatmap import digest_topic_heatmap
 from analysis.figures.hierarchy import topic_hierarchy
+from analysis.figures.levels import topic_treemap
 from analysis.figures.sizes import topic_sizes
 from analysis.figures.terms import top_terms
 from analysis.figures.trends import topics_over_time, trend_changes
@@ -26,6 +27,7 @@ __all__ = [
     "top_terms",
     "topic_hierarchy",
     "topic_sizes",
+    "topic_treemap",
     "topics_over_time",
     "trend_changes",
 ]
@@ -39,9 +41,11 @@ def build_figures(
     overlap: OverlapTables,
     coords: np.ndarray,
     trends: Trends | None = None,
+    broad_trends: Trends | None = None,
 ) -> dict[str, go.Figure]:
     """Every figure that the data supports, by file name: with ``trends``, topics over time, the ranked
-    changes and a period x topic heatmap first; then topic sizes and the heatmap of the overlap unit; a
+    changes and a period x topic heatmap first (with ``broad_trends``, the broad topics' changes too); then the
+    broad/fine treemap (when ``topics`` has ``broad_topic``), topic sizes and the heatmap of the overlap unit; a
     butterfly chart for exactly two groups, a similarity matrix for three or more; the document map, top
     terms, and a hierarchy for two or more topics."""
     figures = {}
@@ -50,6 +54,10 @@ def build_figures(
         figures["trend_changes"] = trend_changes(trends)
         if overlap.unit != "period":
             figures["period_topic_heatmap"] = digest_topic_heatmap(trends.shares, unit_name=trends.unit)
+    if broad_trends is not None:
+        figures["broad_trend_changes"] = trend_changes(broad_trends, level="broad topics")
+    if "broad_topic" in topics and len(topics) >= 2:
+        figures["topic_treemap"] = topic_treemap(topics)
     counts = overlap.counts
     n_groups = counts[overlap.unit].nunique()
     name = trends.unit if trends is not None and overlap.unit == "period" else overlap.unit

@@ -104,9 +104,9 @@ def topics_over_time(trends: Trends) -> go.Figure:
     return finish(figure, f"Topics over time, {_span(trends)}", subtitle, height=bounded(200 * rows + 150))
 
 
-def trend_changes(trends: Trends) -> go.Figure:
+def trend_changes(trends: Trends, *, level: str = "topics") -> go.Figure:
     """Every topic's trend as an odds ratio of its share per year, with its 95% interval (log axis), ranked;
-    filled markers for significant trends (q < ``ALPHA``)."""
+    filled markers for significant trends (q < ``ALPHA``). ``level`` names the topics in the title."""
     table = trends.table.dropna(subset=["odds_ratio_per_year"]).sort_values("odds_ratio_per_year", kind="stable")
     figure = go.Figure()
     for trend in TREND_CLASSES:
@@ -144,7 +144,7 @@ def trend_changes(trends: Trends) -> go.Figure:
     )
     return finish(
         figure,
-        f"Which topics grew or shrank, {_span(trends)}",
+        f"Which {level} grew or shrank, {_span(trends)}",
         f"right of 1: a growing share; filled: a trend with Benjamini–Hochberg q < {ALPHA}; "
         f"first third {trends.first_part}, last third {trends.last_part}",
         height=bounded(26 * len(table) + 200),

@@ -1,0 +1,196 @@
+"""How many topics, at two nested levels, and how reproducible each topic is.
+
+**Counts (Clest, Dudoit & Fridlyand 2002).** A number of topics is worth choosing when its clusters come back
+when the papers are resampled *more than clusters of data without any topics would*. For each candidate ``k``
+we fit spherical k-means on random 80% subsamples and score how well the fits agree (mean adjusted Rand index
+over pairs of fits, on the same papers); we do the same on reference data with no cluster structure (a
+Gaussian with the papers' mean and covariance, projected onto the sphere like the embeddings). The *excess
+reproducibility* of ``k`` is the difference. Among the counts whose excess is within one standard error of
+the largest (so statistically tied with the best), the broad level takes the fewest from 4 to 12 and the
+fine level the most from twice the broad count up to one topic per 10 papers (at most 60): as broad as the
+data allow for structure, as fine as they allow for detail. Measured in ``docs/quality.md``.
+
+**Nesting.** Fine topics are spherical k-means clusters of the papers; broad topics group whole fine topics:
+k-means on the fine topics' centres, each weighted by its number of papers, so every fine topic lies in
+exactly one broad topic.
+
+**Stability of a topic (Hennig 2007).** Refit both levels on random 80% subsamples and place every paper;
+a topic's stability is the mean, over refits, of its best Jaccard overlap with a refitted topic. Above 0.75
+a topic is solid; below 0.5 it is an artefact of this run.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Granularity", "choose_counts", "group_topics", "reproducibility", "topic_stability"]
+
+BROAD_RANGE = (4, 12)  # a handful of areas to structure a review: fewer says little, more is not "broad"
+MAX_FINE = 60
+PAPERS_PER_TOPIC = 10  # the fine level has at most one topic per this many papers
+SUBSAMPLE = 0.8
+N_RESAMPLES = 8
+MAX_CURVE_PAPERS = 1200  # the counts are chosen on at most this many papers (sampled), for speed
+N_STABILITY_REFITS = 5
+
+
+CHOSEN_BY = (
+    "reproducibility under resampling: broad, the fewest of 4-12 tied with the most reproducible; fine, the most "
+    "tied with the best excess over data without topics (Clest)"
+)
+
+
+@dataclass(frozen=True)
+class Granularity:
+    """The chosen counts and the evidence: ``curve`` has one row per candidate ``k`` with ``reproducibility``
+    (data), ``reference`` (no-topic data) and ``excess`` (their difference)."""
+
+    n_topics: int
+    n_broad: int
+    curve: pd.DataFrame
+    chosen_by: str
+
+
+def _kmeans(k: int, seed: int, n_init: int = 1):
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=k, random_state=seed, n_init=n_init)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+def reproducibility(vectors: np.ndarray, k: int, *, seed: int, n_resamples: int = N_RESAMPLES) -> tuple[float, float]:
+    """Mean adjusted Rand index between k-means fits on random subsamples, each placing every paper, and its
+    standard error (from each fit's mean agreement with the others)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(seed)
+    size = max(k, int(SUBSAMPLE * len(vectors)))
+    fits = []
+    for index in range(n_resamples):
+        sample = rng.choice(len(vectors), size=size, replace=False)
+        fits.append(_kmeans(k, seed + index, n_init=2).fit(vectors[sample]).predict(vectors))
+    agreement = np.eye(n_resamples)
+    for i, j in itertools.combinations(range(n_resamples), 2):
+        agreement[i, j] = agreement[j, i] = adjusted_rand_score(fits[i], fits[j])
+    per_fit = (agreement.sum(axis=1) - 1) / (n_resamples - 1)
+    return float(per_fit.mean()), float(per_fit.std(ddof=1) / np.sqrt(n_resamples))
+
+
+def _candidates(low: int, high: int) -> list[int]:
+    """Every k up to 12, then steps of about 20% (enough resolution for a count read as 'about 20')."""
+    ks, k = [], low
+    while k <= high:
+        ks.append(k)
+        k = k + 1 if k < 12 else max(k + 2, round(k * 1.2))
+    return ks
+
+
+def choose_counts(
+    vectors: np.ndarray, *, seed: int = 42, n_topics: int | None = None, n_broad: int | None = None
+) -> Granularity:
+    """Choose the fine and broad numbers of topics for L2-normalised ``vectors`` (see the module docstring).
+
+    A count given as ``n_topics`` / ``n_broad`` is kept; a tiny corpus gets what it can hold: one topic below
+    3 papers, and never more broad than fine topics.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> centres = 3 * np.eye(16)[:6]  # six well-separated groups of 40 points
+    >>> points = np.vstack([c + rng.normal(size=(40, 16)) * 0.3 for c in centres])
+    >>> counts = choose_counts(points / np.linalg.norm(points, axis=1, keepdims=True), seed=0)
+    >>> counts.n_broad
+    6
+    """
+    n = len(vectors)
+    high = max(1, min(MAX_FINE, n // PAPERS_PER_TOPIC))
+    if n < 3 or (n_topics is None and high < 2) or n_topics == 1:
+        return Granularity(1 if n_topics is None else n_topics, 1, pd.DataFrame(), "too few papers to split")
+    rng = np.random.default_rng(seed)
+    if n > MAX_CURVE_PAPERS:
+        vectors = vectors[np.sort(rng.choice(n, size=MAX_CURVE_PAPERS, replace=False))]
+    reference = _unit(rng.multivariate_normal(vectors.mean(axis=0), np.cov(vectors.T), size=len(vectors)))
+    rows: dict[int, dict] = {}
+
+    def tied_with_best(ks: list[int], column: str) -> pd.DataFrame:
+        for k in ks:
+            if k not in rows:
+                (data, data_se), (null, null_se) = (reproducibility(x, k, seed=seed) for x in (vectors, reference))
+                rows[k] = {
+                    "k": k,
+                    "reproducibility": data,
+                    "reference": null,
+                    "excess": data - null,
+                    "reproducibility_se": data_se,
+                    "excess_se": float(np.hypot(data_se, null_se)),
+                }
+        table = pd.DataFrame([rows[k] for k in ks])
+        best = table.loc[table[column].idxmax()]
+        return table[table[column] >= best[column] - best[f"{column}_se"]]
+
+    fine_cap = n_topics if n_topics is not None else high
+    if n_broad is None:
+        low, top = BROAD_RANGE[0], min(BROAD_RANGE[1], fine_cap)
+        n_broad = (
+            int(tied_with_best(list(range(low, top + 1)), "reproducibility")["k"].min())
+            if top >= low
+            else max(1, min(2, fine_cap))
+        )
+    if n_topics is None:
+        low = min(2 * n_broad, high)
+        n_topics = int(tied_with_best(_candidates(low, high), "excess")["k"].max()) if high > n_broad else n_broad
+    n_broad = min(n_broad, n_topics)
+    curve = pd.DataFrame([rows[k] for k in sorted(rows)])
+    return Granularity(int(n_topics), int(n_broad), curve, CHOSEN_BY)
+
+
+def group_topics(centres: np.ndarray, sizes: np.ndarray, n_broad: int, *, seed: int = 42) -> np.ndarray:
+    """The broad topic (0-based, largest first) of each fine topic: k-means on the fine centres weighted by
+    their sizes."""
+    if n_broad >= len(centres):
+        groups = np.arange(len(centres))
+    else:
+        groups = _kmeans(n_broad, seed, n_init=20).fit(centres, sample_weight=sizes).labels_
+    weight = np.bincount(groups, weights=sizes, minlength=groups.max() + 1)
+    order = np.argsort(-weight, kind="stable")  # broad topic 0 is the largest
+    return np.argsort(order)[groups]
+
+
+def _best_jaccard(topics: np.ndarray, other: np.ndarray) -> np.ndarray:
+    table = pd.crosstab(topics, other).to_numpy().astype(float)
+    union = table.sum(axis=1, keepdims=True) + table.sum(axis=0, keepdims=True) - table
+    return (table / union).max(axis=1)
+
+
+def topic_stability(
+    vectors: np.ndarray, fine: np.ndarray, broad_of_fine: np.ndarray, *, seed: int = 42
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-topic stability (0–1) of the fine topics ``fine`` (one id 0..k-1 per paper) and of the broad
+    topics ``broad_of_fine[fine]``: the mean best Jaccard overlap with the topics of refits on subsamples."""
+    n_fine, n_broad = int(fine.max()) + 1, int(broad_of_fine.max()) + 1
+    if n_fine == 1 or len(vectors) < 3:
+        return np.ones(n_fine), np.ones(n_broad)
+    broad = broad_of_fine[fine]
+    rng = np.random.default_rng(seed)
+    size = max(n_fine, int(SUBSAMPLE * len(vectors)))
+    fine_scores, broad_scores = [], []
+    for index in range(N_STABILITY_REFITS):
+        sample = rng.choice(len(vectors), size=size, replace=False)
+        model = _kmeans(n_fine, seed + index, n_init=3).fit(vectors[sample])
+        refit = model.predict(vectors)
+        present = np.unique(refit)
+        centres = _unit(np.vstack([vectors[refit == t].mean(axis=0) for t in present]))
+        sizes = np.array([np.sum(refit == t) for t in present], dtype=float)
+        groups = group_topics(centres, sizes, min(n_broad, len(present)), seed=seed + index)
+        refit_broad = groups[np.searchsorted(present, refit)]
+        fine_scores.append(_best_jaccard(fine, refit))
+        broad_scores.append(_best_jaccard(broad, refit_broad))
+    return np.mean(fine_scores, axis=0), np.mean(broad_scores, axis=0)

@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from analysis.levels import choose_counts, group_topics, topic_stability
+
+
+def _nested_groups(n_broad=4, per_broad=5, n_points=30, dim=64, seed=0):
+    """Points around ``n_broad * per_broad`` well-separated centres, which come in ``n_broad`` families."""
+    rng = np.random.default_rng(seed)
+    families = rng.normal(size=(n_broad, dim)) * 4
+    centres = np.vstack([f + rng.normal(size=(per_broad, dim)) for f in families])
+    points = np.vstack([c + rng.normal(size=(n_points, dim)) * 0.15 for c in centres])
+    truth = np.repeat(np.arange(len(centres)), n_points)
+    return points / np.linalg.norm(points, axis=1, keepdims=True), truth
+
+
+def test_counts_found_on_planted_two_level_structure():
+    vectors, _ = _nested_groups()
+    counts = choose_counts(vectors, seed=0)
+    assert (counts.n_broad, counts.n_topics) == (4, 20)
+    assert set(counts.curve.columns) >= {"k", "reproducibility", "reference", "excess"}
+
+
+@pytest.mark.parametrize(("n", "expected"), [(1, (1, 1)), (2, (1, 1)), (5, (1, 1)), (20, (2, 2))])
+def test_tiny_inputs(n, expected):
+    rng = np.random.default_rng(2)
+    vectors = rng.normal(size=(n, 8))
+    counts = choose_counts(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), seed=0)
+    assert (counts.n_topics, counts.n_broad) == expected
+
+
+def test_given_counts_are_kept_and_broad_never_exceeds_fine():
+    vectors, _ = _nested_groups()
+    given = choose_counts(vectors, n_topics=7, n_broad=3)
+    assert (given.n_topics, given.n_broad) == (7, 3)
+    assert choose_counts(vectors, n_topics=3).n_broad == 2  # below 4 fine topics, 2 broad ones
+
+
+def test_grouping_nests_and_stability_separates_real_from_arbitrary_topics():
+    vectors, truth = _nested_groups()
+    centres = np.vstack([vectors[truth == t].mean(axis=0) for t in range(20)])
+    groups = group_topics(centres, np.full(20, 30.0), 4, seed=0)
+    # every family of 5 planted topics is one broad topic
+    assert sorted(np.bincount(groups).tolist()) == [5, 5, 5, 5]
+    assert all(len(set(groups[f * 5 : f * 5 + 5])) == 1 for f in range(4))
+    fine, broad = topic_stability(vectors, truth, groups, seed=0)
+    assert fine.min() > 0.95 and broad.min() > 0.95
+    rng = np.random.default_rng(3)
+    noise = rng.normal(size=(600, 64))
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    arbitrary = rng.integers(0, 20, size=600)
+    fine, _ = topic_stability(noise, arbitrary, groups, seed=0)
+    assert fine.max() < 0.3 and ((0 <= fine) & (fine <= 1)).all()
