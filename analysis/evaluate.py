@@ -131,13 +131,12 @@ def evaluate(
         row = _scores(assigned, terms, texts, labels)
         runs = [fit(s) for s in stability_seeds]
         row["stability"] = _agreement([run[0] for run in runs])
-        row["broad_topics"] = float("nan") if broad is None else len(set(broad.tolist()))
-        if labels is not None:
-            row["broad_nmi"] = (
-                float("nan") if broad is None else normalized_mutual_info_score(labels[known], broad[known])
-            )
-            row["broad_ari"] = float("nan") if broad is None else adjusted_rand_score(labels[known], broad[known])
-        row["broad_stability"] = float("nan") if broad is None else _agreement([run[2] for run in runs])
+        if broad is not None:  # a model with one level gets NaN in these rows
+            row["broad_topics"] = len(set(broad.tolist()))
+            if labels is not None:
+                row["broad_nmi"] = normalized_mutual_info_score(labels[known], broad[known])
+                row["broad_ari"] = adjusted_rand_score(labels[known], broad[known])
+            row["broad_stability"] = _agreement([run[2] for run in runs])
         columns[name] = row
     return pd.DataFrame(columns)
 

@@ -12,6 +12,7 @@ from analysis.digests import load_digests
 from analysis.embeddings import Embedder
 from analysis.figures import build_figures
 from analysis.figures.export import write_html, write_static
+from analysis.levels import check_counts
 from analysis.overlap import MAX_GROUPS, choose_unit, overlap_tables
 from analysis.projection import project_2d
 from analysis.report import render_report
@@ -63,9 +64,7 @@ def run(
     log(f"loaded {len(papers)} papers from {papers['digest'].nunique()} digests")
     if group_by is not None and group_by != "period":
         choose_unit(papers, group_by)  # a wrong column fails here, before any embedding
-    for name, value in (("--n-topics", n_topics), ("--n-broad", n_broad)):
-        if value is not None and not 1 <= value <= len(papers):
-            raise ValueError(f"{name} must be between 1 and the number of papers ({len(papers)}); got {value}")
+    check_counts(len(papers), n_topics, n_broad, names=("--n-topics", "--n-broad"))
     saved = load_topics(model_dir) if model_dir else None
     if saved and embedding_model and embedding_model != saved.params["embedding_model"]:
         raise ValueError(
@@ -102,7 +101,8 @@ def run(
             log(f"found {len(topics)} topics in {len(broad)} broad topics ({chosen})")
         params["inputs"] = ", ".join(map(str, paths))
         papers, trends = periods_and_trends(papers, period, log)
-        broad_trends = None if trends is None else topic_trends(broad_level(papers), unit=trends.unit)
+        broad_papers = broad_level(papers)
+        broad_trends = None if trends is None else topic_trends(broad_papers, unit=trends.unit)
         if trends is not None:
             params["periods"] = f"{trends.unit}s, {trends.span}"
         unit = choose_unit(papers, group_by)
@@ -110,7 +110,7 @@ def run(
             log(f"{papers['digest'].nunique()} digests (more than {MAX_GROUPS}): topics compared across periods")
         params["overlap compared across"] = f"{unit}s"
         overlap = overlap_tables(papers, by=unit)
-        broad_overlap = overlap_tables(broad_level(papers), by=unit)
+        broad_overlap = overlap_tables(broad_papers, by=unit)
         coords = project_2d(vectors, seed=seed)
         figures = build_figures(papers, topics, terms, centres, overlap, coords, trends, broad_trends)
         _write_csv(papers, staging / "papers.csv")

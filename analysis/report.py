@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from analysis import __version__
+from analysis.levels import LEVEL_RULES
 from analysis.overlap import CLASS_RULES, OverlapTables
 from analysis.trends import TREND_RULES, Trends
 
@@ -61,14 +62,6 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 MAX_SIMILARITY_ROWS = 40  # a larger matrix is in the CSV and the figure, not spelled out in the report
 TREND_FIGURES = ("topics_over_time", "trend_changes", "period_topic_heatmap", "broad_trend_changes")
-LEVEL_RULES = (
-    "Two levels: fine topics are spherical k-means clusters of the papers' embeddings; broad topics group whole "
-    "fine topics (k-means on their centres, weighted by size). Both counts are chosen from the data: the count "
-    "whose clusters recur most when the papers are resampled, beyond what data without topics gives (Clest); "
-    "broad from 4 to 12, fine from twice the broad count up to one topic per 10 papers. Stability: the mean best "
-    "Jaccard overlap of a topic with the topics of 5 refits on random 80% subsamples (0–1; above 0.75 solid, "
-    "below 0.5 the theme may not recur in another run)."
-)
 
 
 def _trend_context(trends: Trends, topics: pd.DataFrame) -> dict:

@@ -28,7 +28,15 @@ import pandas as pd
 
 from analysis.embeddings import Embedder, paper_texts
 from analysis.labels import STOP_WORDS, covering_terms, unique_labels
-from analysis.levels import Granularity, choose_counts, group_topics, topic_stability
+from analysis.levels import (
+    Granularity,
+    check_counts,
+    choose_counts,
+    group_centres,
+    group_topics,
+    topic_stability,
+    unit_rows,
+)
 
 __all__ = [
     "TopicResult",
@@ -94,8 +102,7 @@ class TopicResult:
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+    return unit_rows(vectors).astype(np.float32)
 
 
 def _build_model(n_papers: int, n_topics: int, seed: int):
@@ -161,10 +168,10 @@ def _group_terms(model, texts: list[str], groups: np.ndarray, n_terms: int) -> l
     return [[vocabulary[i] for i in np.argsort(-row, kind="stable")[:n_terms] if row[i] > 0] for row in weights]
 
 
-def _broad_labels(terms, texts, fine, broad_of_fine, fine_labels) -> list[str]:
+def _broad_labels(terms, by_topic: list[list[str]], broad_of_fine, fine_labels) -> list[str]:
     """Broad labels: a broad topic of one fine topic takes its label; the others a phrase that occurs in
-    most of their fine topics (see :func:`analysis.labels.covering_terms`)."""
-    by_topic = [[texts[i] for i in np.flatnonzero(fine == t)] for t in range(len(broad_of_fine))]
+    most of their fine topics (see :func:`analysis.labels.covering_terms`). ``by_topic``: each fine topic's
+    texts."""
     children = [np.flatnonzero(broad_of_fine == b) for b in range(len(terms))]
     candidates = [
         covering_terms(words, [by_topic[t] for t in kids]) for words, kids in zip(terms, children, strict=True)
@@ -216,11 +223,7 @@ def fit_topics(
     if papers.empty:
         raise ValueError("no papers to fit topics on")
     n_papers = len(papers)
-    for name, value in (("n_topics", n_topics), ("n_broad", n_broad)):
-        if value is not None and not 1 <= int(value) <= n_papers:
-            raise ValueError(f"{name} must be between 1 and the number of papers ({n_papers}), got {value}")
-    if n_topics is not None and n_broad is not None and n_broad > n_topics:
-        raise ValueError(f"n_broad ({n_broad}) cannot exceed n_topics ({n_topics}): broad topics group fine ones")
+    check_counts(n_papers, n_topics, n_broad)
     embedder = embedder or Embedder()
     vectors = _normalise(embedder.embed_papers(papers) if embeddings is None else np.asarray(embeddings))
     if len(vectors) != n_papers:
@@ -234,19 +237,20 @@ def fit_topics(
     texts = paper_texts(papers)
     fine = np.asarray(model.fit_transform(texts, vectors)[0]).astype(int)
     n_fine = fine.max() + 1
-    centres = _normalise(np.vstack([vectors[fine == t].mean(axis=0) for t in range(n_fine)]))
+    centres = group_centres(vectors, fine, range(n_fine)).astype(np.float32)
     similarity = np.einsum("ij,ij->i", vectors, centres[fine])
     sizes = np.bincount(fine, minlength=n_fine).astype(float)
     broad_of_fine = group_topics(centres, sizes, counts.n_broad, seed=seed)
     broad = broad_of_fine[fine]
-    broad_centres = _normalise(np.vstack([vectors[broad == b].mean(axis=0) for b in range(broad.max() + 1)]))
+    broad_centres = group_centres(vectors, broad, range(broad.max() + 1)).astype(np.float32)
     broad_similarity = np.einsum("ij,ij->i", vectors, broad_centres[broad])
     fine_stability, broad_stability = topic_stability(vectors, fine, broad_of_fine, seed=seed)
 
     fine_terms = [[term for term, _ in model.get_topic(t) or [] if term] for t in range(n_fine)]
-    fine_labels = unique_labels(fine_terms, [[texts[i] for i in np.flatnonzero(fine == t)] for t in range(n_fine)])
+    by_topic = [[texts[i] for i in np.flatnonzero(fine == t)] for t in range(n_fine)]
+    fine_labels = unique_labels(fine_terms, by_topic)
     broad_terms = _group_terms(model, texts, broad, 3 * N_TERMS)
-    broad_labels = _broad_labels(broad_terms, texts, fine, broad_of_fine, fine_labels)
+    broad_labels = _broad_labels(broad_terms, by_topic, broad_of_fine, fine_labels)
     topics = _level_table(papers, fine, fine_terms, similarity, fine_labels)
     topics.insert(0, "topic", range(n_fine))
     topics = topics.assign(

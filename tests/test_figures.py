@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from conftest import SEED_FIGURES
 
 from analysis.figures import (
     build_figures,
@@ -26,15 +27,7 @@ def seed_figures(seed_result):
 
 
 def test_seed_figures(seed_figures, seed_result):
-    assert list(seed_figures) == [
-        "topic_treemap",
-        "topic_sizes",
-        "digest_topic_heatmap",
-        "digest_butterfly",
-        "document_map",
-        "top_terms",
-        "topic_hierarchy",
-    ]
+    assert list(seed_figures) == SEED_FIGURES
     assert all(isinstance(f, go.Figure) for f in seed_figures.values())
     sizes = seed_figures["topic_sizes"]
     assert len(sizes.data) == 2 and sum(sum(t.x) for t in sizes.data) == 186

@@ -5,7 +5,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import SEED_A, SEED_B
+from conftest import SEED_A, SEED_B, SEED_FIGURES
 
 from analysis.figures.export import find_browser
 from analysis.pipeline import run
@@ -14,15 +14,6 @@ EVIL_TITLES = [
     '<img src=x onerror="window.__xss=1">',
     "</script><script>window.__xss=2</script>",
     "Plain & <b>bold</b> title",
-]
-FIGURES = [
-    "topic_treemap",
-    "topic_sizes",
-    "digest_topic_heatmap",
-    "digest_butterfly",
-    "document_map",
-    "top_terms",
-    "topic_hierarchy",
 ]
 
 
@@ -52,7 +43,7 @@ def run_dir(tmp_path_factory):
 def test_run_writes_every_output(run_dir):
     papers = pd.read_csv(run_dir / "papers.csv")
     assert len(papers) == 189 and set(EVIL_TITLES) <= set(papers["title"])
-    for name in FIGURES:
+    for name in SEED_FIGURES:
         for ext in ("html", "png", "svg"):
             assert (run_dir / "figures" / f"{name}.{ext}").stat().st_size > 1000, (name, ext)
     assert (run_dir / "figures" / "digest_butterfly.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -84,7 +75,7 @@ def test_report_renders_every_figure_offline_in_chromium(run_dir):
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page.goto((run_dir / "report.html").as_uri(), wait_until="load")
         page.wait_for_function(
-            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {len(FIGURES)}", timeout=60_000
+            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {len(SEED_FIGURES)}", timeout=60_000
         )
         rendered = page.evaluate(
             """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => ({
@@ -95,7 +86,7 @@ def test_report_renders_every_figure_offline_in_chromium(run_dir):
         xss = page.evaluate("() => window.__xss === undefined ? null : window.__xss")
         text = page.inner_text("body")
         browser.close()
-    assert sorted(r["id"] for r in rendered) == sorted(f"plot-{name}" for name in FIGURES)
+    assert sorted(r["id"] for r in rendered) == sorted(f"plot-{name}" for name in SEED_FIGURES)
     assert all(r["traces"] > 0 and r["points"] > 0 and r["svg"] > 0 for r in rendered), rendered
     assert xss is None and dialogs == []
     assert all(title in text for title in EVIL_TITLES)

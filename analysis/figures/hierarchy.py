@@ -25,25 +25,28 @@ def nested_linkage(centres: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray,
     """
     n = len(centres)
     rows, roots, size = [], [], {i: 1 for i in range(n)}
+
+    def join(ids: list[int], a: float, b: float, height: float) -> None:
+        """Append the merge of ``ids[a]`` and ``ids[b]`` (scipy's local numbering) and number it globally."""
+        left, right = ids[int(a)], ids[int(b)]
+        new = n + len(rows)
+        size[new] = size[left] + size[right]
+        rows.append([left, right, height, size[new]])
+        ids.append(new)
+
     for group in np.unique(groups):
         ids = list(np.flatnonzero(groups == group))
         if len(ids) > 1:
             for a, b, height, _ in linkage(centres[ids], method="average", metric="cosine"):
-                new = n + len(rows)
-                size[new] = size[ids[int(a)]] + size[ids[int(b)]]
-                rows.append([ids[int(a)], ids[int(b)], height, size[new]])
-                ids.append(new)
+                join(ids, a, b, height)
         roots.append(ids[-1])
     cut = max((row[2] for row in rows), default=0.0)
     if len(roots) > 1:
-        group_centres = np.vstack([centres[groups == g].mean(axis=0) for g in np.unique(groups)])
         ids, previous = list(roots), cut
-        for a, b, height, _ in linkage(group_centres, method="average", metric="cosine"):
+        broad_centres = np.vstack([centres[groups == g].mean(axis=0) for g in np.unique(groups)])
+        for a, b, height, _ in linkage(broad_centres, method="average", metric="cosine"):
             previous = max(height, previous + _STEP)
-            new = n + len(rows)
-            size[new] = size[ids[int(a)]] + size[ids[int(b)]]
-            rows.append([ids[int(a)], ids[int(b)], previous, size[new]])
-            ids.append(new)
+            join(ids, a, b, previous)
     return np.array(rows, dtype=float), float(cut)
 
 
