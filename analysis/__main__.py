@@ -1,4 +1,5 @@
-"""Command line: ``python -m analysis COMMAND ...``, thin wrappers over the package's functions."""
+"""Command line: ``digest-topics COMMAND ...`` (or ``python -m analysis COMMAND ...``), thin wrappers over the
+package's functions. Every argument is checked before any work starts."""
 
 from __future__ import annotations
 
@@ -7,49 +8,82 @@ import sys
 import warnings
 from pathlib import Path
 
+from analysis import __version__
+from analysis._io import plural
 from analysis.overlap import MAX_GROUPS
 from analysis.trends import MAX_AUTO_PERIODS, PERIODS
 
 
+def _positive(text: str) -> int:
+    value = int(text) if text.lstrip("-").isdigit() else None
+    if value is None or value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _name(text: str) -> tuple[str, str]:
+    file, sep, name = text.partition("=")
+    if not sep or not file or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected FILE=NAME (e.g. data/page1.txt='Mar 17'), got {text!r}")
+    return file, name.strip()
+
+
+def _prog() -> str:
+    return "digest-topics" if Path(sys.argv[0]).name == "digest-topics" else "python -m analysis"
+
+
 def _build_parser() -> argparse.ArgumentParser:
+    prog = _prog()
     parser = argparse.ArgumentParser(
-        prog="python -m analysis",
+        prog=prog,
         description="Turn digests of paper abstracts (Hugging Face Daily Papers pages, API JSON, CSV, JSONL, "
-        "Parquet) into a papers table, topics and figures.",
-        epilog="Example: python -m analysis load data/ --out papers.csv",
+        "Parquet) into a papers table, topics at two levels, figures and a report.",
+        epilog=f"Example: {prog} run data/ --out out/   (run '{prog} COMMAND --help' for a command's options)",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"digest-topics {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    inputs = argparse.ArgumentParser(add_help=False)
+    inputs.add_argument("paths", nargs="+", metavar="PATH", help="digest file or directory")
+    inputs.add_argument("--year", type=int, help="year for page date lines without one (e.g. 'Mar 17')")
+    inputs.add_argument(
+        "--name",
+        type=_name,
+        action="append",
+        default=[],
+        metavar="FILE=NAME",
+        help="show digest FILE (a path, file name or digest name) as NAME in tables and figures; repeatable",
+    )
+    fitting = argparse.ArgumentParser(add_help=False)
+    fitting.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    fitting.add_argument("--embedding-model", metavar="NAME", help="sentence-transformers model name or local path")
 
     load = commands.add_parser(
         "load",
+        parents=[inputs],
         help="read digests into one papers table",
         description="Read digests (files, or directories of them) into one table with one row per paper per "
         "digest: digest, digest_date, position, paper_id, title, abstract, n_digests, plus extra columns.",
-        epilog="Example: python -m analysis load data/ --out papers.csv",
+        epilog=f"Example: {prog} load data/ --out papers.csv",
     )
-    load.add_argument("paths", nargs="+", metavar="PATH", help="digest file or directory")
     load.add_argument("--out", required=True, metavar="FILE", help="output table, .csv or .parquet")
-    load.add_argument("--year", type=int, help="year for page date lines without one (e.g. 'Mar 17')")
 
     run = commands.add_parser(
         "run",
-        help="load, find topics and write tables (the main job)",
-        description="Load digests, find themes with BERTopic and write OUT/papers.csv (every load column plus "
+        parents=[inputs, fitting],
+        help="load, find topics and write tables, figures and a report (the main job)",
+        description="Load digests, find themes at two levels and write OUT/papers.csv (every load column plus "
         "topic, topic_label, broad_topic, broad_topic_label), OUT/topics.csv, OUT/broad_topics.csv, overlap "
-        "tables with q-values, OUT/figures/ (HTML, PNG, SVG), OUT/report.html and the fitted model in OUT/model/.",
-        epilog="Examples: python -m analysis run data/ --out out/ ; "
-        "python -m analysis run new.txt --model out/model --out out-new/",
+        "and trend tables, OUT/figures/ (HTML, PNG, SVG), OUT/report.html and the fitted model in OUT/model/. "
+        "A rerun into the same OUT replaces everything in it.",
+        epilog=f"Examples: {prog} run data/ --out out/ ; {prog} run new.txt --model out/model --out out-new/",
     )
-    run.add_argument("paths", nargs="+", metavar="PATH", help="digest file or directory")
-    run.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    run.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    run.add_argument("--embedding-model", metavar="NAME", help="sentence-transformers model name or local path")
-    run.add_argument("--n-topics", type=int, metavar="K", help="number of fine topics (default: chosen from the data)")
+    run.add_argument("--out", required=True, metavar="DIR", help="output directory (new, empty or an earlier run's)")
+    run.add_argument("--n-topics", type=_positive, metavar="K", help="number of fine topics (default: from the data)")
     run.add_argument(
-        "--n-broad", type=int, metavar="K", help="number of broad topics grouping them (default: chosen from the data)"
+        "--n-broad", type=_positive, metavar="K", help="number of broad topics grouping them (default: from the data)"
     )
-    run.add_argument("--model", metavar="DIR", help="place papers onto the topics saved in DIR instead of fitting")
-    run.add_argument("--year", type=int, help="year for page date lines without one (e.g. 'Mar 17')")
+    run.add_argument("--model", metavar="DIR", help="place papers onto the topics saved in DIR (an earlier OUT/model)")
     run.add_argument(
         "--period",
         choices=PERIODS,
@@ -67,27 +101,44 @@ def _build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser(
         "evaluate",
+        parents=[inputs, fitting],
         help="score topic quality against BERTopic's defaults",
         description="Fit topics and BERTopic's defaults on the same embeddings and print topics, outlier rate, "
         "NPMI coherence, topic diversity, NMI/ARI against a label column, and stability over 5 seeds.",
-        epilog="Example: python -m analysis evaluate corpus.jsonl.gz --label-column primary_category",
+        epilog=f"Example: {prog} evaluate corpus.jsonl.gz --label-column primary_category",
     )
-    evaluate.add_argument("paths", nargs="+", metavar="PATH", help="digest file or directory")
     evaluate.add_argument("--label-column", metavar="COL", help="column with reference labels (for NMI, ARI)")
-    evaluate.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    evaluate.add_argument("--embedding-model", metavar="NAME", help="sentence-transformers model name or path")
     return parser
+
+
+def _check(args: argparse.Namespace) -> None:
+    """Argument mistakes that need the file system, caught before any work."""
+    from analysis._io import check_out_dir
+    from analysis.digests import expand_paths
+
+    expand_paths(args.paths)
+    if args.command == "load":
+        if Path(args.out).suffix.lower() not in {".csv", ".parquet"}:
+            raise ValueError(f"{args.out}: --out must end in .csv or .parquet")
+        if Path(args.out).is_dir():
+            raise ValueError(f"{args.out}: --out is a directory; give a .csv or .parquet file name")
+    if args.command == "run":
+        check_out_dir(args.out)
+        if args.model:
+            from analysis.topics import check_model_dir
+
+            check_model_dir(args.model)
+        if args.n_topics and args.n_broad and args.n_broad > args.n_topics:
+            raise ValueError(f"--n-broad ({args.n_broad}) cannot exceed --n-topics ({args.n_topics})")
 
 
 def _cmd_load(args: argparse.Namespace) -> None:
     from analysis._io import write_frame
     from analysis.digests import load_digests
 
-    if Path(args.out).suffix.lower() not in {".csv", ".parquet"}:
-        raise ValueError(f"{args.out}: --out must end in .csv or .parquet")
-    papers = load_digests(*args.paths, year=args.year)
+    papers = load_digests(*args.paths, year=args.year, names=dict(args.name))
     write_frame(papers, args.out)
-    print(f"wrote {len(papers)} papers from {papers['digest'].nunique()} digests to {args.out}")
+    print(f"wrote {plural(len(papers), 'paper')} from {plural(papers['digest'].nunique(), 'digest')} to {args.out}")
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
@@ -102,6 +153,7 @@ def _cmd_run(args: argparse.Namespace) -> None:
         n_broad=args.n_broad,
         model_dir=args.model,
         year=args.year,
+        names=dict(args.name),
         period=args.period,
         group_by=args.group_by,
         static=not args.no_static,
@@ -113,9 +165,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     from analysis.embeddings import Embedder
     from analysis.evaluate import evaluate, format_table
 
-    papers = load_digests(*args.paths)
+    papers = load_digests(*args.paths, year=args.year, names=dict(args.name))
     table = evaluate(papers, label_column=args.label_column, seed=args.seed, embedder=Embedder(args.embedding_model))
-    print(f"{len(papers)} papers, {papers['digest'].nunique()} digests, seed {args.seed}")
+    print(f"{plural(len(papers), 'paper')}, {plural(papers['digest'].nunique(), 'digest')}, seed {args.seed}")
     print(format_table(table))
 
 
@@ -124,13 +176,19 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _build_parser().parse_args(argv)
-    warnings.showwarning = _show_warning
-    try:
-        {"load": _cmd_load, "run": _cmd_run, "evaluate": _cmd_evaluate}[args.command](args)
-    except (ValueError, OSError) as error:  # DigestError is a ValueError; both carry a one-line message
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning  # restored on leaving: main() can be called as a library
+        try:
+            _check(args)
+            {"load": _cmd_load, "run": _cmd_run, "evaluate": _cmd_evaluate}[args.command](args)
+        except (ValueError, OSError) as error:  # DigestError is a ValueError; both carry a one-line message
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     return 0
 
 

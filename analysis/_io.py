@@ -1,4 +1,4 @@
-"""Atomic writes: every output appears whole or not at all."""
+"""Atomic writes: every output appears whole or not at all, with the permissions of the user's umask."""
 
 from __future__ import annotations
 
@@ -11,6 +11,28 @@ from pathlib import Path
 
 import pandas as pd
 
+RUN_MARKER = "report.html"  # every run writes it: a directory holding it is an earlier run's output
+
+
+def plural(count: int, word: str) -> str:
+    """``1 digest``, ``2 digests``."""
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows (Linux), else set and restored."""
+    with contextlib.suppress(OSError, ValueError, StopIteration):
+        status = Path("/proc/self/status").read_text().splitlines()
+        return int(next(line for line in status if line.startswith("Umask:")).split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _as_created(path: Path, mode: int) -> None:
+    """Give ``path`` (made private by :mod:`tempfile`) the mode a plain ``open`` / ``mkdir`` would have."""
+    os.chmod(path, mode & ~_umask())
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
@@ -22,30 +44,42 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        _as_created(tmp_path, 0o666)
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
 
 
+def check_out_dir(target: str | Path, flag: str = "--out") -> None:
+    """Raise ``ValueError`` unless ``target`` can take a run's outputs: new, an empty directory, or the output
+    directory of an earlier run (which the run replaces whole)."""
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"{target}: {flag} names an existing file; give a directory for the outputs")
+    if target.is_dir() and any(target.iterdir()) and not (target / RUN_MARKER).is_file():
+        raise ValueError(
+            f"{target}: {flag} is a directory with other files in it (no {RUN_MARKER} from an earlier run); "
+            "give a new or empty directory, since a run replaces everything in it"
+        )
+
+
 @contextlib.contextmanager
 def atomic_dir(target: str | Path) -> Iterator[Path]:
-    """Yield an empty staging directory; on success its files are moved into ``target`` (created if needed).
-
-    Files already in ``target`` that the run does not write are left alone; nothing is moved on error.
-    """
+    """Yield an empty staging directory; on success it replaces ``target`` whole, so that ``target`` holds
+    exactly this run's files (none left from an earlier run); on error ``target`` is left as it was."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    old = staging.with_name(staging.name[: -len(".tmp")] + ".old")
     try:
         yield staging
-        target.mkdir(parents=True, exist_ok=True)
-        for source in sorted(staging.rglob("*")):
-            if source.is_file():
-                destination = target / source.relative_to(staging)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source, destination)
+        _as_created(staging, 0o777)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_frame(frame: pd.DataFrame, path: str | Path) -> None:

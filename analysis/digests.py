@@ -467,7 +467,28 @@ def _paper_ids(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(ids, index=frame.index, dtype=object)
 
 
-def load_digests(*paths: str | Path, year: int | None = None) -> pd.DataFrame:
+def _rename_digests(frame: pd.DataFrame, files: list[Path], names: dict[str, str]) -> None:
+    """Apply ``names`` (keyed by a file as given, its file name or a digest name) to ``frame['digest']``."""
+    by_key: dict[str, list[str]] = {}
+    for path, digests in zip(files, frame.groupby("_file", sort=False)["digest"].unique(), strict=True):
+        for key in {str(path.resolve()), path.name, digest_name(path)}:
+            by_key.setdefault(key, []).extend(digests)
+    for digest in frame["digest"].unique():
+        by_key.setdefault(str(digest), []).append(digest)
+    mapping = {}
+    for key, name in names.items():
+        digests = by_key.get(key) or by_key.get(str(Path(key).resolve()))
+        if not digests:
+            raise DigestError("--name", f"{key}: no input file or digest has this name")
+        mapping.update(dict.fromkeys(digests, name))
+    renamed = frame["digest"].map(lambda d: mapping.get(d, d))
+    sources = frame.groupby(renamed)["digest"].nunique()
+    if (sources > 1).any():
+        raise DigestError("--name", f"{sources[sources > 1].index[0]}: two digests would share this name")
+    frame["digest"] = renamed
+
+
+def load_digests(*paths: str | Path, year: int | None = None, names: dict[str, str] | None = None) -> pd.DataFrame:
     """Load digests (files or directories) into the papers frame: one row per paper occurrence in a digest.
 
     Parameters
@@ -477,6 +498,9 @@ def load_digests(*paths: str | Path, year: int | None = None) -> pd.DataFrame:
     year
         Year for page date lines without one (``Mar 17``); by default the year in the file name if any,
         else the most recent such day that is not in the future.
+    names
+        Digest names to show instead of the file names, keyed by a file (as given), its file name, or the
+        digest name it would get (e.g. ``{"data/000_b07f67c0449023ce.txt": "Digest A"}``).
 
     Returns
     -------
@@ -489,8 +513,12 @@ def load_digests(*paths: str | Path, year: int | None = None) -> pd.DataFrame:
     >>> papers = load_digests("data/")  # doctest: +SKIP
     >>> papers.groupby("digest").size()  # doctest: +SKIP
     """
-    frames = [read_digest(path, year=year) for path in expand_paths(paths)]
+    files = expand_paths(paths)
+    frames = [read_digest(path, year=year).assign(_file=index) for index, path in enumerate(files)]
     frame = pd.concat(frames, ignore_index=True, sort=False)
+    if names:
+        _rename_digests(frame, files, names)
+    frame = frame.drop(columns="_file")
     frame["paper_id"] = _paper_ids(frame)
     frame["position"] = frame.groupby("digest", sort=False).cumcount() + 1
     frame["n_digests"] = frame.groupby("paper_id")["digest"].transform("nunique").astype(int)

@@ -8,6 +8,7 @@ embeds nothing and a new digest embeds only its new papers.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -97,9 +98,23 @@ def choose_precision(requested: str = "auto") -> str:
     return "bf16" if re.search(r"\b(amx_bf16|avx512_bf16)\b", flags) else "fp32"
 
 
+@contextlib.contextmanager
+def _no_loading_bar():
+    """Without transformers' "Loading weights" progress bar (restored afterwards)."""
+    from transformers.utils import logging as hf_logging
+
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
+
+
 def _progress(total: int):
     """A progress bar over texts for long embeddings, a no-op below ``_PROGRESS_FROM``."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text on stderr everywhere (tqdm.auto needs ipywidgets in a notebook, else warns)
 
     return tqdm(total=total, desc="embedding", unit="paper", disable=total < _PROGRESS_FROM)
 
@@ -188,7 +203,8 @@ class Embedder:
                 verify_bundled_model(path)
                 source = str(path)
             try:
-                self._model = SentenceTransformer(source, device="cpu")
+                with _no_loading_bar():
+                    self._model = SentenceTransformer(source, device="cpu")
             except Exception as error:  # hub errors, missing files, bad configs: all one message
                 raise EmbeddingError(
                     f"cannot load embedding model {self.model!r} ({type(error).__name__}); "

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis._io import atomic_dir
+from analysis._io import atomic_dir, check_out_dir, plural
 from analysis.digests import load_digests
 from analysis.embeddings import Embedder
 from analysis.figures import build_figures
@@ -16,7 +16,7 @@ from analysis.levels import check_counts
 from analysis.overlap import MAX_GROUPS, choose_unit, overlap_tables
 from analysis.projection import project_2d
 from analysis.report import render_report
-from analysis.topics import broad_level, fit_topics, load_topics, save_topics, terms_frame
+from analysis.topics import broad_level, check_model_dir, fit_topics, load_topics, save_topics, terms_frame
 from analysis.trends import MIN_PERIODS, PERIODS, Trends, assign_periods, topic_trends
 
 __all__ = ["periods_and_trends", "run"]
@@ -36,6 +36,7 @@ def run(
     n_broad: int | None = None,
     model_dir: str | Path | None = None,
     year: int | None = None,
+    names: dict[str, str] | None = None,
     period: str = "auto",
     group_by: str | None = None,
     static: bool = True,
@@ -60,8 +61,11 @@ def run(
     """
     if period not in PERIODS:
         raise ValueError(f"--period must be one of {', '.join(PERIODS)}; got {period!r}")
-    papers = load_digests(*paths, year=year)
-    log(f"loaded {len(papers)} papers from {papers['digest'].nunique()} digests")
+    check_out_dir(out)
+    if model_dir:
+        check_model_dir(model_dir)
+    papers = load_digests(*paths, year=year, names=names)
+    log(f"loaded {plural(len(papers), 'paper')} from {plural(papers['digest'].nunique(), 'digest')}")
     if group_by is not None and group_by != "period":
         choose_unit(papers, group_by)  # a wrong column fails here, before any embedding
     check_counts(len(papers), n_topics, n_broad, names=("--n-topics", "--n-broad"))
@@ -82,7 +86,7 @@ def run(
             broad = saved.broad.assign(size=saved.broad["broad_topic"].map(broad_sizes).fillna(0).astype(int))
             terms, centres, params = terms_frame(saved.model, topics), saved.centres, dict(saved.params)
             params["placed_onto"] = str(model_dir)
-            log(f"placed them onto {len(topics)} saved topics; {int(papers['novel'].sum())} flagged as novel")
+            log(f"placed them onto {plural(len(topics), 'saved topic')}; {int(papers['novel'].sum())} flagged as novel")
         else:
             result = fit_topics(papers, seed=seed, n_topics=n_topics, n_broad=n_broad, embedder=embedder)
             papers, topics, broad, terms, centres, params = (
@@ -98,7 +102,7 @@ def run(
                 log(message)
             save_topics(result, staging / "model")
             chosen = "chosen from the data" if params["topic counts"] != "as given" else "as given"
-            log(f"found {len(topics)} topics in {len(broad)} broad topics ({chosen})")
+            log(f"found {plural(len(topics), 'topic')} in {plural(len(broad), 'broad topic')} ({chosen})")
         params["inputs"] = ", ".join(map(str, paths))
         papers, trends = periods_and_trends(papers, period, log)
         broad_papers = broad_level(papers)
@@ -109,6 +113,8 @@ def run(
         if unit == "period" and group_by is None:
             log(f"{papers['digest'].nunique()} digests (more than {MAX_GROUPS}): topics compared across periods")
         params["overlap compared across"] = f"{unit}s"
+        if papers[unit].nunique() < 2:
+            log(f"one {unit} only: every topic is unique to it; comparing topics needs two or more {unit}s")
         overlap = overlap_tables(papers, by=unit)
         broad_overlap = overlap_tables(broad_papers, by=unit)
         coords = project_2d(vectors, seed=seed)
@@ -136,7 +142,7 @@ def run(
             papers, topics, overlap, figures, params, trends=trends, broad=broad, broad_trends=broad_trends
         )
         (staging / "report.html").write_text(report, encoding="utf-8")
-    log(f"wrote {len(figures)} figures, the report and the tables to {out}/")
+    log(f"wrote {plural(len(figures), 'figure')}, the report and the tables to {out}/")
     return {
         "papers": papers,
         "topics": topics,

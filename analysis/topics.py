@@ -42,6 +42,7 @@ __all__ = [
     "TopicResult",
     "SavedTopics",
     "broad_level",
+    "check_model_dir",
     "fit_topics",
     "load_topics",
     "relabel_topics",
@@ -56,6 +57,7 @@ N_INIT = (
 N_REPRESENTATIVE = 3
 NOVELTY_QUANTILE = 0.02  # a new paper less similar to its topic than 98% of the fitted papers is "novel"
 _META_FILE = "digest_topics.json"
+TOKEN_PATTERN = r"(?u)\b\w[\w-]*\w\b"  # words of 2+ characters, hyphenated ones whole ("in-context", "self-play")
 
 
 @dataclass
@@ -112,8 +114,14 @@ def _build_model(n_papers: int, n_topics: int, seed: int):
     from sklearn.cluster import KMeans
     from sklearn.feature_extraction.text import CountVectorizer
 
-    vectorizer = CountVectorizer(stop_words=sorted(STOP_WORDS), ngram_range=(1, 3), min_df=2 if n_papers >= 20 else 1)
+    vectorizer = CountVectorizer(
+        stop_words=sorted(STOP_WORDS),
+        ngram_range=(1, 3),
+        min_df=2 if n_papers >= 20 else 1,
+        token_pattern=TOKEN_PATTERN,
+    )
     return BERTopic(
+        language=None,  # "english" would strip hyphens before counting terms: "in-context" -> "incontext"
         umap_model=BaseDimensionalityReduction(),
         hdbscan_model=KMeans(n_clusters=n_topics, random_state=seed, n_init=N_INIT),
         vectorizer_model=vectorizer,
@@ -390,14 +398,28 @@ def save_topics(result: TopicResult, directory: str | Path) -> None:
         (staging / _META_FILE).write_text(json.dumps(meta, indent=1))
 
 
+def check_model_dir(directory: str | Path, flag: str = "--model") -> None:
+    """Raise ``ValueError`` with a hint unless ``directory`` holds topics saved by :func:`save_topics` (cheap:
+    nothing is imported or read but a file listing)."""
+    directory = Path(directory)
+    if (directory / _META_FILE).is_file():
+        return
+    if (directory / "model" / _META_FILE).is_file():
+        hint = f"did you mean {directory / 'model'}?"
+    elif not directory.exists():
+        hint = "no such directory"
+    else:
+        hint = "give the model/ directory that run writes into its --out directory (e.g. out/model)"
+    raise ValueError(f"{directory}: {flag} is not a saved topic model (no {_META_FILE}); {hint}")
+
+
 def load_topics(directory: str | Path) -> SavedTopics:
     """Load topics saved by :func:`save_topics` (offline: the embedding model is not part of the save)."""
     from bertopic import BERTopic
 
     directory = Path(directory)
+    check_model_dir(directory)
     meta_path = directory / _META_FILE
-    if not meta_path.is_file():
-        raise ValueError(f"{directory}: not a saved topic model (no {_META_FILE}); save one with run --save-model")
     try:
         meta = json.loads(meta_path.read_text())
         topics, broad = pd.DataFrame(meta["topics"]), pd.DataFrame(meta["broad"])

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import plotly.graph_objects as go
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 STATIC_FORMATS = ("png", "svg")
+_SCALE = {"png": 2, "svg": 1}  # PNG at twice the layout pixels (sharp when pasted); SVG at its own size
+_ATTEMPTS = 2
 
 
 def find_browser() -> str | None:
-    """``$BROWSER_PATH`` if set, else the first Chromium or Chrome on the PATH."""
+    """``$BROWSER_PATH`` if set, else the first Chromium or Chrome on the PATH (where kaleido looks too)."""
     if os.environ.get("BROWSER_PATH"):
         return os.environ["BROWSER_PATH"]
     return next((path for name in BROWSERS if (path := shutil.which(name))), None)
@@ -30,21 +35,63 @@ def write_html(figures: dict[str, go.Figure], directory: Path) -> list[Path]:
     return paths
 
 
-def write_static(figures: dict[str, go.Figure], directory: Path, *, width: int = 1000, scale: float = 2) -> list[Path]:
-    """PNG and SVG of every figure in one kaleido call (one browser start); returns the paths written.
+def _complete(path: Path) -> bool:
+    """Whether ``path`` holds a whole PNG or SVG."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    data = path.read_bytes()
+    if path.suffix == ".png":
+        return data.startswith(b"\x89PNG\r\n\x1a\n") and data.rstrip().endswith(b"IEND\xaeB`\x82")
+    return b"<svg" in data[:512] and data.rstrip().endswith(b"</svg>")
 
-    Raises ``RuntimeError`` naming how to get a browser when none is found.
+
+@contextlib.contextmanager
+def _quiet_browser_channel() -> Iterator[None]:
+    """Keep choreographer's logged tracebacks (a message from the browser it could not decode) off the
+    terminal for the duration of an export; what they cost is checked on the files themselves."""
+    logger = logging.getLogger("choreographer")
+    propagate = logger.propagate
+    handler = logging.NullHandler()
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def write_static(figures: dict[str, go.Figure], directory: Path, *, width: int = 1000) -> list[Path]:
+    """PNG (at twice the layout size) and SVG (at the layout size) of every figure, in one kaleido call (one
+    browser start); every file is checked to be whole, and the ones that are not are exported again.
+
+    Raises ``RuntimeError`` naming how to get a browser when none is found, and ``OSError`` naming the files
+    that failed twice.
     """
-    browser = find_browser()
-    if browser is None:
+    if find_browser() is None:
         raise RuntimeError(
             "no Chromium or Chrome found, so figures were written as HTML only; for PNG and SVG install one "
             "(e.g. apt-get install chromium) or set BROWSER_PATH"
         )
-    os.environ.setdefault("BROWSER_PATH", browser)
     import plotly.io as pio
 
     jobs = [(figure, directory / f"{name}.{fmt}") for fmt in STATIC_FORMATS for name, figure in figures.items()]
-    heights = [figure.layout.height or 500 for figure, _ in jobs]
-    pio.write_images([f for f, _ in jobs], [p for _, p in jobs], width=width, height=heights, scale=scale)
-    return [p for _, p in jobs]
+    pending, error = jobs, None
+    for _ in range(_ATTEMPTS):
+        with _quiet_browser_channel():
+            try:
+                pio.write_images(
+                    [figure for figure, _ in pending],
+                    [path for _, path in pending],
+                    width=width,
+                    height=[figure.layout.height or 500 for figure, _ in pending],
+                    scale=[_SCALE[path.suffix[1:]] for _, path in pending],
+                )
+            except Exception as failure:  # noqa: BLE001 - judged by the files below, reported if they stay bad
+                error = failure
+        pending = [(figure, path) for figure, path in pending if not _complete(path)]
+        if not pending:
+            return [path for _, path in jobs]
+    names = ", ".join(path.name for _, path in pending)
+    reason = f": {type(error).__name__}: {error}".splitlines()[0] if error else ""
+    raise OSError(f"PNG/SVG export failed twice for {names}{reason}")

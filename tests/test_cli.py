@@ -1,0 +1,137 @@
+"""The command line and the files it writes: usage, argument checks before any work, grammar, permissions,
+a rerun replacing the earlier run's files, digest names."""
+
+import os
+import stat
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from conftest import DATA, ROOT, SEED_A, SEED_B
+
+from analysis._io import atomic_dir, atomic_path, check_out_dir
+from analysis.digests import DigestError, load_digests
+
+
+def _cli(*args, umask=None):
+    preexec = (lambda: os.umask(umask)) if umask is not None else None
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=preexec,
+    )
+
+
+def _checked_before_work(*args):
+    """Run the CLI in a fresh process and report whether it got as far as importing the heavy libraries."""
+    code = (
+        "import sys; from analysis.__main__ import main; rc = main(sys.argv[1:]); "
+        "print(rc, any(m in sys.modules for m in ('torch', 'bertopic', 'sentence_transformers')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    return result.stdout.split(), result.stderr.strip()
+
+
+def test_no_arguments_shows_the_commands_and_version():
+    result = _cli()
+    assert result.returncode == 2
+    for command in ("load", "run", "evaluate"):
+        assert f"    {command} " in result.stderr
+    assert _cli("--version").stdout.strip() == "digest-topics 0.1.0"
+
+
+def test_installed_command_names_itself():
+    script = os.path.join(os.path.dirname(sys.executable), "digest-topics")
+    result = subprocess.run([script, "run", "--help"], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("usage: digest-topics run ") and "python -m analysis" not in result.stdout
+
+
+def test_one_digest_one_paper_grammar(tmp_path):
+    one = tmp_path / "one.csv"
+    one.write_text("title,abstract\nA title,An abstract.\n")
+    assert _cli("load", one, "--out", tmp_path / "p.csv").stdout.strip().startswith("wrote 1 paper from 1 digest to")
+    assert _cli("load", SEED_A, "--out", tmp_path / "p.csv").stdout.startswith("wrote 108 papers from 1 digest to")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--out", "{tmp}/file.txt"], "--out names an existing file"),
+        (["--out", "{root}/analysis"], "is a directory with other files in it"),
+        (["--out", "{tmp}/o", "--model", "{tmp}/run"], "did you mean {tmp}/run/model?"),
+        (["--out", "{tmp}/o", "--model", "{tmp}/nope"], "no such directory"),
+        (["--out", "{tmp}/o", "--n-topics", "3", "--n-broad", "5"], "--n-broad (5) cannot exceed --n-topics (3)"),
+        (["--out", "{tmp}/o", "--name", "x.txt=X"], "x.txt: no input file or digest has this name"),
+    ],
+)
+def test_argument_mistakes_fail_before_any_work(tmp_path, args, message):
+    (tmp_path / "file.txt").write_text("mine")
+    (tmp_path / "run" / "model").mkdir(parents=True)
+    (tmp_path / "run" / "model" / "digest_topics.json").write_text("{}")
+    fill = {"tmp": tmp_path, "root": ROOT}
+    (rc, imported), stderr = _checked_before_work("run", DATA, *[a.format(**fill) for a in args])
+    assert rc == "1" and imported == "False"
+    assert stderr.startswith("error: ") and len(stderr.splitlines()) == 1
+    assert message.format(**fill) in stderr
+    assert not (tmp_path / "o").exists() and (tmp_path / "file.txt").read_text() == "mine"
+
+
+def test_files_follow_the_umask(tmp_path):
+    out = tmp_path / "p.csv"
+    out.write_text("old")
+    out.chmod(0o644)
+    assert _cli("load", DATA, "--out", out, umask=0o022).returncode == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert _cli("load", DATA, "--out", out, umask=0o027).returncode == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    before = os.umask(0o022)
+    try:
+        with atomic_dir(tmp_path / "dir") as staging:
+            (staging / "a.txt").write_text("a")
+        with atomic_path(tmp_path / "b.txt") as tmp:
+            tmp.write_text("b")
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE((tmp_path / "dir").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "b.txt").stat().st_mode) == 0o644
+
+
+def test_a_rerun_leaves_exactly_its_own_files(tmp_path):
+    target = tmp_path / "out"
+    with atomic_dir(target) as staging:
+        (staging / "figures").mkdir()
+        (staging / "figures" / "digest_butterfly.png").write_bytes(b"two digests")
+        (staging / "report.html").write_text("first")
+    check_out_dir(target)  # an earlier run's output may be replaced
+    with atomic_dir(target) as staging:
+        (staging / "report.html").write_text("second")
+    assert sorted(p.name for p in target.rglob("*")) == ["report.html"]
+    with pytest.raises(RuntimeError), atomic_dir(target) as staging:
+        (staging / "report.html").write_text("third")
+        raise RuntimeError("a stage failed")
+    assert (target / "report.html").read_text() == "second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left behind
+
+
+def test_digest_names():
+    papers = load_digests(DATA, names={str(SEED_A.relative_to(ROOT)): "Digest A", SEED_B.stem: "Digest B"})
+    assert papers.groupby("digest").size().to_dict() == {"Digest A": 108, "Digest B": 78}
+    assert load_digests(SEED_A, names={SEED_A.name: "A"})["digest"].unique().tolist() == ["A"]
+    with pytest.raises(DigestError, match="Same: two digests would share this name"):
+        load_digests(DATA, names={SEED_A.name: "Same", SEED_B.name: "Same"})
+    with pytest.raises(DigestError, match="nope.txt: no input file or digest has this name"):
+        load_digests(DATA, names={"nope.txt": "X"})
+
+
+def test_cli_name_reaches_the_tables(tmp_path):
+    out = tmp_path / "p.csv"
+    result = _cli("load", DATA, "--out", out, "--name", f"{SEED_A.name}=Early", "--name", f"{SEED_B.stem}=Late")
+    assert result.returncode == 0, result.stderr
+    assert pd.read_csv(out)["digest"].drop_duplicates().tolist() == ["Early", "Late"]
+    bad = _cli("load", DATA, "--out", out, "--name", "no-equals-sign")
+    assert bad.returncode == 2 and "expected FILE=NAME" in bad.stderr
