@@ -8,32 +8,32 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 OUT ?= out
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
 
 .PHONY: run trends test lint lab clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# One stamp per set of extras: `make run` installs the library alone, `make lab` adds the notebook tools,
+# `make test` adds those and the test tools.
+$(VENV)/.installed-%: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet "$(TORCH)"
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(PY) -m pip install --quiet -e '.$(if $(filter core,$*),,[$*])'
+	touch $@
 
-run: $(STAMP)
+run: $(VENV)/.installed-core
 	$(PY) -m analysis run data/ --out $(OUT)
 
 # A year of real, dated Daily Papers (1,200 papers, examples/): the trend figures and report in one command.
-trends: $(STAMP)
+trends: $(VENV)/.installed-core
 	$(PY) -m analysis run examples/ --out $(OUT)-trends
 
-# pytest exits 5 when it collects no test; that is a failure of the suite, not a pass.
-test: $(STAMP)
+test: $(VENV)/.installed-dev
 	$(PY) -m pytest
 
-lint: $(STAMP)
+lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check analysis tests bench
 	$(PY) -m ruff format --check analysis tests bench
 
-lab: $(STAMP)
+lab: $(VENV)/.installed-notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
 clean:

@@ -27,6 +27,9 @@ out_dir = "../out/notebooks"
 import plotly.express as px
 
 from analysis import load_digests
+from analysis.figures import use_notebook_renderer
+
+use_notebook_renderer()  # figures also as PNG, so the executed notebook shows them anywhere
 
 papers = load_digests(*data_paths)
 papers.head()
@@ -67,6 +70,5 @@ papers.loc[papers["n_digests"] > 1, ["paper_id", "title", "digest", "position"]]
 # %%
 from pathlib import Path
 
-from analysis._io import write_frame
-
-write_frame(papers, Path(out_dir) / "papers.csv")
+Path(out_dir).mkdir(parents=True, exist_ok=True)
+papers.to_csv(Path(out_dir) / "papers.csv", index=False)

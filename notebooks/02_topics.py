@@ -25,8 +25,10 @@ out_dir = "../out/notebooks"
 
 # %%
 from analysis import fit_topics, load_digests, relabel_topics
-from analysis.figures import document_map, top_terms, topic_hierarchy, topic_treemap
+from analysis.figures import document_map, top_terms, topic_hierarchy, topic_treemap, use_notebook_renderer
 from analysis.projection import project_2d
+
+use_notebook_renderer()  # figures also as PNG, so the executed notebook shows them anywhere
 
 papers = load_digests(*data_paths)
 result = fit_topics(papers, seed=seed)

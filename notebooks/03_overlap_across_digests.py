@@ -24,8 +24,16 @@ out_dir = "../out/notebooks"
 
 # %%
 from analysis import fit_topics, load_digests, overlap_tables
-from analysis.figures import digest_butterfly, digest_similarity_matrix, digest_topic_heatmap, topic_sizes
+from analysis.figures import (
+    digest_butterfly,
+    digest_similarity_matrix,
+    digest_topic_heatmap,
+    topic_sizes,
+    use_notebook_renderer,
+)
 from analysis.overlap import CLASS_RULES
+
+use_notebook_renderer()  # figures also as PNG, so the executed notebook shows them anywhere
 
 result = fit_topics(load_digests(*data_paths), seed=seed)
 tables = overlap_tables(result.papers)

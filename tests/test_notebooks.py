@@ -39,9 +39,14 @@ def test_notebook_runs_on_the_seeds(path, tmp_path):
         kernel_name="python3",
     )
     executed = nbformat.read(out, as_version=4)
-    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert errors == []
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert [o for o in outputs if o.output_type == "error"] == []
     assert any((tmp_path / "out").rglob("*"))
+    # every chart is also a PNG, so it shows outside JupyterLab (nbconvert, GitHub, mail)
+    charts = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
+    assert charts and all(o["data"]["image/png"] for o in charts)
+    streams = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "Warning" not in streams and "Loading weights" not in streams, streams
 
 
 def test_papermill_runs_a_notebook_on_other_digests(tmp_path):
@@ -68,3 +73,23 @@ def test_papermill_runs_a_notebook_on_other_digests(tmp_path):
     )
     written = pd.read_csv(tmp_path / "out" / "papers.csv")
     assert len(written) == 9 and set(written["digest"]) == {"week"}
+
+
+def test_the_readme_papermill_command_runs_as_written(tmp_path):
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    readme = (ROOT / "README.md").read_text()
+    command = re.search(r"^mkdir -p out && \.venv/bin/papermill .*?\}'$", readme, re.S | re.M).group(0)
+    # from a copy of the notebooks and data, with this test's environment as .venv: the repository stays clean
+    for folder in ("notebooks", "data"):
+        subprocess.run(["cp", "-r", str(ROOT / folder), str(tmp_path / folder)], check=True)
+    (tmp_path / ".venv").symlink_to(Path(sys.executable).parent.parent)
+    result = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    executed = nbformat.read(tmp_path / "out" / "03.ipynb", as_version=4)
+    injected = next(c.source for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert "seed = 7" in injected and 'data_paths = ["../data"]' in injected
+    assert (tmp_path / "out" / "overlap" / "figures" / "topic_sizes.html").is_file()

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from analysis.figures.compare import digest_butterfly, digest_similarity_matrix
 from analysis.figures.docmap import document_map
+from analysis.figures.export import use_notebook_renderer
 from analysis.figures.heatmap import digest_topic_heatmap
 from analysis.figures.hierarchy import topic_hierarchy
 from analysis.figures.levels import topic_treemap
@@ -30,6 +31,7 @@ __all__ = [
     "topic_treemap",
     "topics_over_time",
     "trend_changes",
+    "use_notebook_renderer",
 ]
 
 
