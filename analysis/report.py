@@ -20,6 +20,8 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from analysis import __version__
+from analysis._io import plural
+from analysis.figures import caption
 from analysis.levels import LEVEL_RULES
 from analysis.overlap import CLASS_RULES, OverlapTables
 from analysis.trends import TREND_RULES, Trends
@@ -60,6 +62,24 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return [{k: _fmt(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
+# What each run parameter means, for a reader who has not seen the code.
+PARAMETERS = {
+    "seed": "random seed of every fit (same input and seed, same output)",
+    "n_topics": "fine topics",
+    "n_broad": "broad topics, each grouping whole fine topics",
+    "topic counts": "how the two counts were chosen",
+    "n_papers": "papers the topics were fitted on",
+    "embedding_model": "sentence-embedding model of title + abstract",
+    "precision": "number format of the embedding arithmetic: bf16 on CPUs with AVX-512-BF16 or AMX (vectors "
+    "agree with fp32 to a cosine of 0.999), fp32 elsewhere",
+    "clustering": "how papers are grouped",
+    "novelty_threshold": "with --model, a placed paper less similar than this (cosine) to its topic's centre is "
+    "flagged novel: the 2nd percentile of the fitted papers' similarity to their own topic",
+    "inputs": "digest files and directories read",
+    "periods": "periods of the trend tests",
+    "overlap compared across": "what the overlap tables compare",
+    "placed_onto": "saved topics the papers were placed onto (no fitting)",
+}
 MAX_SIMILARITY_ROWS = 40  # a larger matrix is in the CSV and the figure, not spelled out in the report
 TREND_FIGURES = ("topics_over_time", "trend_changes", "period_topic_heatmap", "broad_trend_changes")
 
@@ -101,7 +121,7 @@ def render_report(
     trends: Trends | None = None,
     broad: pd.DataFrame | None = None,
     broad_trends: Trends | None = None,
-    title: str = "topics of the digests",
+    title: str | None = None,
 ) -> str:
     """Return the report as one HTML string; with ``trends``, a Trends section leads; with ``broad`` (the
     broad topics table) and ``broad_trends``, the broad level is shown too."""
@@ -116,13 +136,20 @@ def render_report(
     ]
     similarity = overlap.similarity
     figure_html = {name: _figure_html(name, figure) for name, figure in figures.items()}
+    if title is None:
+        dates = sorted({f"{d:%Y-%m-%d}" for d in papers["digest_date"].dropna()})
+        span = "" if not dates else f", {dates[0]}" + (f" to {dates[-1]}" if len(dates) > 1 else "")
+        title = f"Topics of {plural(len(digests), 'digest')}{span}"
     context = {
         "title": title,
+        "captions": {name: caption(name) for name in figures},
         "version": __version__,
         "n_papers": len(papers),
         "n_unique": papers["paper_id"].nunique(),
         "digests": digests,
-        "params": params,
+        "params": [
+            {"name": key, "value": _fmt(value), "meaning": PARAMETERS.get(key, "")} for key, value in params.items()
+        ],
         "topics": _records(topics),
         "unit": overlap.unit,
         "classes": _records(overlap.classes),

@@ -20,7 +20,9 @@ from analysis.overlap import OverlapTables
 from analysis.trends import Trends
 
 __all__ = [
+    "CAPTIONS",
     "build_figures",
+    "caption",
     "digest_butterfly",
     "digest_similarity_matrix",
     "digest_topic_heatmap",
@@ -33,6 +35,36 @@ __all__ = [
     "trend_changes",
     "use_notebook_renderer",
 ]
+
+
+# How to read each figure, by the end of its name (the unit, digest or period, comes first in some names).
+CAPTIONS = {
+    "topics_over_time": "One panel per topic: its share of each period's papers (dots, larger for busier periods), "
+    "the fitted trend and its 95% band. Coloured panels changed beyond the period-to-period noise; grey ones are "
+    "steady.",
+    "trend_changes": "Each topic's change in share per year as an odds ratio with its 95% interval (1 = no "
+    "change); filled markers are significant after Benjamini-Hochberg correction.",
+    "broad_trend_changes": "The same for the broad topics.",
+    "topic_treemap": "Broad topics as blocks split into their fine topics; area is papers, and the text gives "
+    "each topic's stability (0-1: above 0.75 solid, below 0.5 may not recur in another run).",
+    "topic_sizes": "Papers per topic, largest on top; each bar is split by digest (or period).",
+    "_topic_heatmap": "Share of each digest's (or period's) papers in each topic: compare along a row to see where "
+    "a theme is concentrated.",
+    "_butterfly": "The two digests side by side: each topic's share of the left and of the right digest.",
+    "_similarity": "How alike the digests (or periods) are in their mix of topics: Jensen-Shannon distance of the "
+    "topic shares, 0 = the same mix.",
+    "document_map": "Every paper placed in 2-D so that papers with similar abstracts are close (UMAP, t-SNE below "
+    "1,000 papers); colour is the topic. Distances between far-apart groups mean little.",
+    "top_terms": "For each topic, the terms most specific to it (c-TF-IDF weight): the longer the bar, the more "
+    "the term sets the topic apart.",
+    "topic_hierarchy": "How the fine topics merge by the similarity of their centres; each broad topic is one "
+    "coloured subtree and the dashed line is where the tree is cut into broad topics.",
+}
+
+
+def caption(name: str) -> str:
+    """How to read the figure called ``name`` (a key of :func:`build_figures`), or ``""``."""
+    return next((text for key, text in CAPTIONS.items() if name == key or (key[0] == "_" and name.endswith(key))), "")
 
 
 def build_figures(

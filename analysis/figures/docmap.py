@@ -40,23 +40,42 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
         )
         # SVG markers export fast and sharp; past a few thousand points only WebGL stays responsive.
         figure.add_trace(go.Scattergl(**trace) if len(papers) > WEBGL_FROM else go.Scatter(**trace))
-    centres = pd.DataFrame(coords, index=papers.index).groupby(papers["topic_label"]).median()
-    for label, (x, y) in centres.iterrows():
+    for label, group in papers.groupby("topic_label", sort=True):
+        x, y = _label_anchor(coords[papers.index.get_indexer(group.index)])
         figure.add_annotation(
             x=x,
             y=y,
             text=f"<b>{short(label, 28)}</b>",
             showarrow=False,
             font={"size": 11},
-            bgcolor="rgba(255,255,255,0.7)",
+            bgcolor="rgba(255,255,255,0.45)",  # readable over points without hiding them
         )
+    if shaped:  # which shape is which digest, in the legend: grey markers of each shape
+        for digest, shape in symbol.items():
+            figure.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    name=short(digest, 32),
+                    marker={"color": "#777", "size": 8, "symbol": shape},
+                    legendgroup="digests",
+                    legendgrouptitle_text="shape = digest",
+                )
+            )
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
-    figure.update_layout(legend={"orientation": "v", "y": 1, "x": 1.01, "yanchor": "top", "xanchor": "left"})
-    if len(digests) <= 4:
-        digest_note = "; " + ", ".join(f"{s} = {short(d, 20)}" for d, s in symbol.items())
-    else:
-        digest_note = "; symbol = digest" if len(digests) <= len(SYMBOLS) else ""
-    return finish(
-        figure, "Map of the papers", f"nearby papers have similar abstracts; colour = topic{digest_note}", height=640
+    figure.update_layout(
+        legend={"orientation": "v", "yref": "paper", "y": 1, "x": 1.01, "yanchor": "top", "xanchor": "left"}
     )
+    return finish(figure, "Map of the papers", "nearby papers have similar abstracts; colour = topic", height=640)
+
+
+def _label_anchor(points: np.ndarray, sample: int = 400) -> tuple[float, float]:
+    """Where a topic's label goes: on its most central paper (the one with the smallest median distance to the
+    others), so that the label sits on the topic's own points even when the topic is scattered; a fixed sample
+    of at most ``sample`` points bounds the work."""
+    candidates = points[np.linspace(0, len(points) - 1, min(sample, len(points))).astype(int)]
+    distances = np.linalg.norm(candidates[:, None, :] - candidates[None, :, :], axis=-1)
+    x, y = candidates[int(np.argmin(np.median(distances, axis=1)))]
+    return float(x), float(y)

@@ -31,7 +31,12 @@ def topic_sizes(counts: pd.DataFrame) -> go.Figure:
             hovertemplate="%{y}<br>%{x} papers in " + short(digest, 30) + "<extra></extra>",
         )
     figure.update_layout(
-        barmode="stack", xaxis_title="papers", yaxis={"automargin": True}, showlegend=stacked and n_groups > 1
+        barmode="stack",
+        xaxis_title="papers",
+        yaxis={"automargin": True},
+        showlegend=stacked and n_groups > 1,
+        legend_traceorder="normal",  # left to right as the segments stack (Plotly reverses stacked bars)
+        margin_b=90,
     )
     total = int(order["count"].sum())
     split = f"bars stacked by {unit}" if stacked else f"{n_groups} {unit}s together"

@@ -20,9 +20,10 @@ MIN_HEIGHT = 360
 TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
 TEMPLATE.layout.update(
     font={"family": FONT, "size": 13, "color": "#222"},
-    title={"x": 0.0, "xanchor": "left", "font": {"size": 18}},
-    margin={"l": 20, "r": 20, "t": 90, "b": 40},
-    legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0},
+    title={"x": 0.0, "xanchor": "left", "pad": {"l": 24}, "font": {"size": 18}},
+    margin={"l": 24, "r": 24, "t": 90, "b": 40},
+    # below everything, axis titles included: the legend's own row at the foot of the figure
+    legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.0, "xanchor": "left", "x": 0.0},
     hoverlabel={"font": {"family": FONT}},
 )
 
@@ -79,7 +80,7 @@ def annotated_heatmap(
     figure = go.Figure(heatmap)
     figure.update_layout(
         # category axes: period names such as "2025-03" must not be read as dates
-        xaxis={"tickangle": -35, "automargin": True, "type": "category"},
-        yaxis={"automargin": True, "autorange": "reversed", "type": "category"},
+        xaxis={"tickangle": -35, "automargin": True, "type": "category", "ticklabelstandoff": 4},
+        yaxis={"automargin": True, "autorange": "reversed", "type": "category", "ticklabelstandoff": 6},
     )
     return figure
