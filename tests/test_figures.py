@@ -35,8 +35,14 @@ def test_seed_figures(seed_figures, seed_result):
     starred = [label for label in butterfly.data[0].y if "★" in label]
     assert any(label.startswith("In-context learning ★ q=") for label in starred)
     n_topics = len(seed_result.topics)
-    assert len(seed_figures["document_map"].data) == n_topics
-    assert sum(len(t.x) for t in seed_figures["document_map"].data) == 186
+    topic_traces = [t for t in seed_figures["document_map"].data if t.legendgroup != "digests"]
+    shape_traces = [t for t in seed_figures["document_map"].data if t.legendgroup == "digests"]
+    assert len(topic_traces) == n_topics and sum(len(t.x) for t in topic_traces) == 186
+    # which marker shape is which digest is in the legend, not only in a subtitle
+    assert [(t.name, t.marker.symbol) for t in shape_traces] == [
+        ("000_b07f67c0449023ce", "circle"),
+        ("002_b41ed81a6e990286", "diamond"),
+    ]
     assert len(seed_figures["top_terms"].data) == n_topics
     assert seed_figures["digest_topic_heatmap"].data[0].z.shape == (2, n_topics)
 
@@ -88,7 +94,7 @@ def test_ten_digests_get_a_similarity_matrix_and_trend_figures():
 def test_digest_text_is_escaped_in_figures():
     papers = _ten_digests()
     figure = document_map(papers, np.zeros((len(papers), 2)))
-    texts = [t for trace in figure.data for t in trace.text]
+    texts = [t for trace in figure.data for t in trace.text or ()]
     assert "&lt;img src=x onerror=alert(1)&gt;" in texts and EVIL not in texts
 
 

@@ -66,3 +66,9 @@ def test_broad_labels_cover_their_fine_topics(seed_result):
         children = topics.loc[topics["broad_topic"] == row["broad_topic"], "topic"]
         texts = [" ".join(papers.loc[papers["topic"] == t, "abstract"]).lower() for t in children]
         assert sum(all(w in text for w in words) for text in texts) >= len(texts) / 2, row["label"]
+
+
+def test_hyphenated_words_stay_whole_in_terms(seed_result):
+    terms = "; ".join(seed_result.topics["top_terms"])
+    assert "in-context" in terms and "incontext" not in terms
+    assert "fine-tuning" in terms and "finetuning" not in terms

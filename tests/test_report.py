@@ -92,3 +92,54 @@ def test_report_renders_every_figure_offline_in_chromium(run_dir):
     assert all(title in text for title in EVIL_TITLES)
     assert [url for url in requests if not url.startswith(("file://", "data:", "blob:"))] == []
     assert [url for url in requests if url.startswith("file://")] == [(run_dir / "report.html").as_uri()]
+
+
+def test_report_reads_without_the_readme(run_dir):
+    import re
+
+    html = (run_dir / "report.html").read_text()
+    assert "<h1>Topics of 2 digests, " in html
+    figures = re.findall(r'<figure class="figure" id="figure-([a-z_]+)">', html)
+    assert figures == SEED_FIGURES
+    contents = html[html.index('<nav class="toc"') : html.index("</nav>")]
+    for anchor in ["trends", "inputs", "topics", "overlap", "figures", "papers"][1:] + [f"figure-{n}" for n in figures]:
+        assert f'href="#{anchor}"' in contents and f'id="{anchor}"' in html
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", html, re.S)
+    assert len(captions) == len(figures) and all(len(c) > 60 for c in captions)
+    assert re.search(r"<th>novelty_threshold</th><td>0\.\d{3}</td><td class=\"note\">with --model", html)
+    assert 'id="paper-filter"' in html and "white-space: nowrap" in html
+
+
+def test_svg_opens_at_its_layout_size(run_dir):
+    import re
+
+    svg = (run_dir / "figures" / "topic_sizes.svg").read_text()[:400]
+    width, height = map(int, re.search(r'width="(\d+)" height="(\d+)"', svg).groups())
+    assert width == 1000 and f'viewBox="0 0 {width} {height}"' in svg
+    png = (run_dir / "figures" / "topic_sizes.png").read_bytes()
+    assert int.from_bytes(png[16:20], "big") == 2000  # PNG at twice the layout width
+
+
+def test_a_broken_static_export_is_redone_then_reported(tmp_path, monkeypatch):
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from analysis.figures import export
+
+    calls = []
+
+    def flaky(figures, paths, **kwargs):
+        calls.append([p.name for p in paths])
+        for path in paths:  # the first attempt leaves a cut PNG, as a lost browser message would
+            path.write_bytes(b"\x89PNG\r\n\x1a\ncut" if len(calls) == 1 and path.suffix == ".png" else b"")
+            if len(calls) > 1 or path.suffix == ".svg":
+                path.write_bytes(b"\x89PNG\r\n\x1a\n...IEND\xaeB`\x82" if path.suffix == ".png" else b"<svg></svg>")
+
+    monkeypatch.setattr(export, "find_browser", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(pio, "write_images", flaky)
+    figures = {"a": go.Figure(), "b": go.Figure()}
+    assert len(export.write_static(figures, tmp_path)) == 4
+    assert calls == [["a.png", "b.png", "a.svg", "b.svg"], ["a.png", "b.png"]]
+    monkeypatch.setattr(pio, "write_images", lambda figures, paths, **kwargs: [p.write_bytes(b"") for p in paths])
+    with pytest.raises(OSError, match="PNG/SVG export failed twice for a.png, b.png, a.svg, b.svg"):
+        export.write_static(figures, tmp_path)
