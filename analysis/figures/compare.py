@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import annotated_heatmap, bounded, digest_colour, finish, short
+from analysis.figures.theme import annotated_heatmap, bounded, digest_colour, finish, short, topics_by_size
 from analysis.overlap import ALPHA, unit_of
 
 
@@ -17,7 +17,8 @@ def digest_butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figu
     if len(digests) != 2:
         raise ValueError(f"a butterfly chart compares exactly 2 {unit}s, got {len(digests)}")
     left, right = (enriched[enriched[unit] == d].set_index("topic") for d in digests)
-    order = (left["share"] + right["share"]).sort_values(kind="stable").index
+    # largest on top (the first bar is drawn lowest): the same order as the topic sizes and the heatmap
+    order = [topic for topic, _ in topics_by_size(enriched).index[::-1]]
     left, right = left.loc[order], right.loc[order]
     labels = []
     for topic in order:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import annotated_heatmap, bounded, finish, short
+from analysis.figures.theme import annotated_heatmap, bounded, finish, short, topics_by_size
 from analysis.overlap import unit_of
 
 TEXT_UP_TO = 40  # rows; past that the cells are too thin for their numbers (hover still has them)
@@ -18,7 +18,7 @@ def digest_topic_heatmap(counts: pd.DataFrame, *, unit_name: str | None = None) 
     unit = unit_of(counts)
     name = unit_name or unit
     digests = list(dict.fromkeys(counts[unit]))
-    order = counts.groupby(["topic", "topic_label"])["count"].sum().sort_values(ascending=False, kind="stable")
+    order = topics_by_size(counts)
     topics = [topic for topic, _ in order.index]
     share = counts.pivot(index="topic", columns=unit, values="share").reindex(index=topics, columns=digests)
     count = counts.pivot(index="topic", columns=unit, values="count").reindex(index=topics, columns=digests)

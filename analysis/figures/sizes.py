@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import MAX_LEGEND, bounded, digest_colour, finish, short
+from analysis.figures.theme import MAX_LEGEND, bounded, digest_colour, finish, short, topics_by_size
 from analysis.overlap import unit_of
 
 
@@ -13,7 +13,7 @@ def topic_sizes(counts: pd.DataFrame) -> go.Figure:
     """Bars of papers per topic (largest on top), from ``overlap.topic_digest_counts``; stacked by the table's
     unit (digest, period...) when it has at most ``MAX_LEGEND`` groups, one bar per topic otherwise."""
     unit = unit_of(counts)
-    order = counts.groupby(["topic", "topic_label"])["count"].sum().sort_values(kind="stable").reset_index()
+    order = topics_by_size(counts).iloc[::-1].reset_index()  # the first bar is drawn lowest: largest on top
     labels = [short(label) for label in order["topic_label"]]
     n_groups = counts[unit].nunique()
     stacked = n_groups <= MAX_LEGEND

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import textwrap
 
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.colors import qualitative
@@ -36,6 +37,13 @@ def esc(text) -> str:
 def short(text, width: int = 40) -> str:
     """Escaped, shortened to ``width`` characters for axis labels."""
     return esc(textwrap.shorten(str(text), width=width, placeholder="…"))
+
+
+def topics_by_size(counts: pd.DataFrame) -> pd.Series:
+    """Papers per topic of a topic x group counts table, indexed by (topic, topic_label), largest first and ties
+    by topic id: the one order of topics in every figure that lists them."""
+    totals = counts.groupby(["topic", "topic_label"])["count"].sum()
+    return totals.sort_index().sort_values(ascending=False, kind="stable")
 
 
 def topic_colour(topic: int) -> str:
