@@ -112,24 +112,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _check(args: argparse.Namespace) -> None:
-    """Argument mistakes that need the file system, caught before any work."""
-    from analysis._io import check_out_dir
-    from analysis.digests import expand_paths
-
-    expand_paths(args.paths)
+    """Argument mistakes of ``load`` caught before any work (``run`` checks its own: see ``pipeline.run``)."""
     if args.command == "load":
         if Path(args.out).suffix.lower() not in {".csv", ".parquet"}:
             raise ValueError(f"{args.out}: --out must end in .csv or .parquet")
         if Path(args.out).is_dir():
             raise ValueError(f"{args.out}: --out is a directory; give a .csv or .parquet file name")
-    if args.command == "run":
-        check_out_dir(args.out)
-        if args.model:
-            from analysis.topics import check_model_dir
-
-            check_model_dir(args.model)
-        if args.n_topics and args.n_broad and args.n_broad > args.n_topics:
-            raise ValueError(f"--n-broad ({args.n_broad}) cannot exceed --n-topics ({args.n_topics})")
 
 
 def _cmd_load(args: argparse.Namespace) -> None:

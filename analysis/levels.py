@@ -93,12 +93,17 @@ def group_centres(vectors: np.ndarray, groups: np.ndarray, ids) -> np.ndarray:
 
 
 def check_counts(
-    n_papers: int, n_topics: int | None, n_broad: int | None, *, names: tuple[str, str] = ("n_topics", "n_broad")
+    n_papers: int | None,
+    n_topics: int | None,
+    n_broad: int | None,
+    *,
+    names: tuple[str, str] = ("n_topics", "n_broad"),
 ) -> None:
-    """Raise ``ValueError`` unless the given counts fit ``n_papers`` and broad topics do not outnumber fine ones;
-    ``names`` are what the message calls the two counts (e.g. the command-line flags)."""
+    """Raise ``ValueError`` unless the given counts fit ``n_papers`` (``None``: not known yet, so only the checks
+    that need no papers) and broad topics do not outnumber fine ones; ``names`` are what the message calls the
+    two counts (e.g. the command-line flags)."""
     for name, value in zip(names, (n_topics, n_broad), strict=True):
-        if value is not None and not 1 <= int(value) <= n_papers:
+        if value is not None and not 1 <= int(value) <= (int(value) if n_papers is None else n_papers):
             raise ValueError(f"{name} must be between 1 and the number of papers ({n_papers}), got {value}")
     if n_topics is not None and n_broad is not None and n_broad > n_topics:
         raise ValueError(f"{names[1]} ({n_broad}) cannot exceed {names[0]} ({n_topics}): broad topics group fine ones")

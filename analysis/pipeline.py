@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis._io import atomic_dir, check_out_dir, plural
+from analysis._io import RUN_MARKER, atomic_dir, check_out_dir, plural
 from analysis.digests import load_digests
 from analysis.embeddings import Embedder
 from analysis.figures import build_figures
@@ -61,14 +61,16 @@ def run(
     """
     if period not in PERIODS:
         raise ValueError(f"--period must be one of {', '.join(PERIODS)}; got {period!r}")
+    flags = ("--n-topics", "--n-broad")
     check_out_dir(out)
+    check_counts(None, n_topics, n_broad, names=flags)  # before any work; the bound by papers after loading
     if model_dir:
         check_model_dir(model_dir)
     papers = load_digests(*paths, year=year, names=names)
     log(f"loaded {plural(len(papers), 'paper')} from {plural(papers['digest'].nunique(), 'digest')}")
     if group_by is not None and group_by != "period":
         choose_unit(papers, group_by)  # a wrong column fails here, before any embedding
-    check_counts(len(papers), n_topics, n_broad, names=("--n-topics", "--n-broad"))
+    check_counts(len(papers), n_topics, n_broad, names=flags)
     saved = load_topics(model_dir) if model_dir else None
     if saved and embedding_model and embedding_model != saved.params["embedding_model"]:
         raise ValueError(
@@ -141,7 +143,7 @@ def run(
         report = render_report(
             papers, topics, overlap, figures, params, trends=trends, broad=broad, broad_trends=broad_trends
         )
-        (staging / "report.html").write_text(report, encoding="utf-8")
+        (staging / RUN_MARKER).write_text(report, encoding="utf-8")
     log(f"wrote {plural(len(figures), 'figure')}, the report and the tables to {out}/")
     return {
         "papers": papers,

@@ -31,6 +31,7 @@ __all__ = ["render_report"]
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True, undefined=jinja2.StrictUndefined
 )
+_ENV.filters["plural"] = plural
 
 
 def _fmt(value):
