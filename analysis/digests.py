@@ -54,6 +54,9 @@ _ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{
 # An unwrapped abstract line is longer than any sensible wrap width; a title is never this long.
 _WRAP_WIDTH = 100
 _TITLE_MAX = 300
+# A run of hex digits this long in a file name is a hash, shortened in the digest name (as git shortens ids).
+_HASH_RUN = re.compile(r"[0-9a-f]{12,}", re.I)
+_HASH_KEEP = 6
 
 
 class DigestError(ValueError):
@@ -467,15 +470,31 @@ def _paper_ids(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(ids, index=frame.index, dtype=object)
 
 
+def short_name(name: str) -> str:
+    """A digest name with each hash-like run of hex digits cut to its first six: ``000_b07f67c0449023ce`` ->
+    ``000_b07f67``."""
+    return _HASH_RUN.sub(lambda match: match.group(0)[:_HASH_KEEP], name)
+
+
+def _short_names(digests: Iterable[str]) -> dict[str, str]:
+    """Short names for the digests, or none at all where two would collide."""
+    digests = list(dict.fromkeys(digests))
+    short = {digest: short_name(digest) for digest in digests}
+    return short if len(set(short.values())) == len(digests) else {}
+
+
 def _rename_digests(frame: pd.DataFrame, files: list[Path], names: dict[str, str]) -> None:
-    """Apply ``names`` (keyed by a file as given, its file name or a digest name) to ``frame['digest']``."""
+    """Give every digest its name in ``frame['digest']``: the one in ``names`` (keyed by a file as given, its file
+    name, or its digest name, full or short), else its short name (:func:`short_name`)."""
+    short = _short_names(frame["digest"])
     by_key: dict[str, list[str]] = {}
     for path, digests in zip(files, frame.groupby("_file", sort=False)["digest"].unique(), strict=True):
         for key in {str(path.resolve()), path.name, digest_name(path)}:
             by_key.setdefault(key, []).extend(digests)
     for digest in frame["digest"].unique():
-        by_key.setdefault(str(digest), []).append(digest)
-    mapping = {}
+        for key in {str(digest), short.get(digest, str(digest))}:
+            by_key.setdefault(key, []).append(digest)
+    mapping = dict(short)
     for key, name in names.items():
         digests = by_key.get(key) or by_key.get(str(Path(key).resolve()))
         if not digests:
@@ -500,7 +519,8 @@ def load_digests(*paths: str | Path, year: int | None = None, names: dict[str, s
         else the most recent such day that is not in the future.
     names
         Digest names to show instead of the file names, keyed by a file (as given), its file name, or the
-        digest name it would get (e.g. ``{"data/000_b07f67c0449023ce.txt": "Digest A"}``).
+        digest name it would get (e.g. ``{"data/000_b07f67c0449023ce.txt": "Digest A"}``). A digest not named
+        here is named after its file, with a hash-like run of hex digits cut to six (``000_b07f67``).
 
     Returns
     -------
@@ -516,8 +536,7 @@ def load_digests(*paths: str | Path, year: int | None = None, names: dict[str, s
     files = expand_paths(paths)
     frames = [read_digest(path, year=year).assign(_file=index) for index, path in enumerate(files)]
     frame = pd.concat(frames, ignore_index=True, sort=False)
-    if names:
-        _rename_digests(frame, files, names)
+    _rename_digests(frame, files, names or {})
     frame = frame.drop(columns="_file")
     frame["paper_id"] = _paper_ids(frame)
     frame["position"] = frame.groupby("digest", sort=False).cumcount() + 1

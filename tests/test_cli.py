@@ -126,6 +126,17 @@ def test_digest_names():
         load_digests(DATA, names={SEED_A.name: "Same", SEED_B.name: "Same"})
     with pytest.raises(DigestError, match="nope.txt: no input file or digest has this name"):
         load_digests(DATA, names={"nope.txt": "X"})
+    # Unnamed digests keep their file name with a hash cut short; the short name is a key as well.
+    assert load_digests(DATA, names={"000_b07f67": "A"})["digest"].unique().tolist() == ["A", "002_b41ed8"]
+
+
+def test_hash_like_file_names_are_shortened_unless_they_would_collide(tmp_path):
+    row = "title,abstract\nA title,An abstract that ends. It has two sentences.\n"
+    for name in ["2024-05-01_0123456789abcdef.csv", "notes_deadbeef.csv", "b_0123456789abcdef.csv"]:
+        (tmp_path / name).write_text(row)
+    assert load_digests(tmp_path)["digest"].tolist() == ["2024-05-01_012345", "b_012345", "notes_deadbeef"]
+    (tmp_path / "b_0123456789abcdff.csv").write_text(row)  # would also be b_012345: keep every full name
+    assert load_digests(tmp_path)["digest"].tolist()[1:3] == ["b_0123456789abcdef", "b_0123456789abcdff"]
 
 
 def test_cli_name_reaches_the_tables(tmp_path):

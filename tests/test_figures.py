@@ -40,8 +40,8 @@ def test_seed_figures(seed_figures, seed_result):
     assert len(topic_traces) == n_topics and sum(len(t.x) for t in topic_traces) == 186
     # which marker shape is which digest is in the legend, not only in a subtitle
     assert [(t.name, t.marker.symbol) for t in shape_traces] == [
-        ("000_b07f67c0449023ce", "circle"),
-        ("002_b41ed81a6e990286", "diamond"),
+        ("000_b07f67", "circle"),
+        ("002_b41ed8", "diamond"),
     ]
     assert len(seed_figures["top_terms"].data) == n_topics
     assert seed_figures["digest_topic_heatmap"].data[0].z.shape == (2, n_topics)
