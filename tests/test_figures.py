@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -12,6 +14,8 @@ from analysis.figures import (
     topics_over_time,
     trend_changes,
 )
+from analysis.figures.theme import SUBTITLE_WIDTH, TEMPLATE
+from analysis.figures.trends import _log_ticks
 from analysis.overlap import overlap_tables
 from analysis.projection import project_2d
 from analysis.trends import assign_periods, topic_trends
@@ -89,6 +93,25 @@ def test_ten_digests_get_a_similarity_matrix_and_trend_figures():
     assert [t.name for t in changes.data] == ["steady"]  # random topics: no trend
     with pytest.raises(ValueError, match="exactly 2 digests"):
         digest_butterfly(tables.counts)
+
+
+def test_trend_figures_read_at_800_px():
+    trends = topic_trends(assign_periods(_ten_digests()))
+    timeline = topics_over_time(trends)
+    # every panel carries its own first, middle and last day, whichever row its column ends on
+    axes = [timeline.layout[name] for name in timeline.layout if name.startswith("xaxis")]
+    assert {tuple(axis.tickvals) for axis in axes} == {("2025-01-01", "2025-01-06", "2025-01-10")}
+    assert all(axis.showticklabels for axis in axes)
+    # the log axis names its ticks in full: no bare "2" or "5" between the decades
+    assert _log_ticks(np.array([0.3, 1.0, 4.0])) == [0.2, 0.5, 1, 2, 5]
+    assert _log_ticks(np.array([0.01, 80.0])) == [0.01, 0.1, 1, 10, 100]
+    assert _log_ticks(np.array([np.nan, np.inf])) == [1]
+    changes = trend_changes(trends)
+    assert list(changes.layout.xaxis.ticktext) == [f"{t:g}" for t in changes.layout.xaxis.tickvals]
+    # a long subtitle is wrapped to lines that fit 800 px, and the top margin grows to hold them
+    lines = re.findall(r"<span[^>]*>([^<]*)</span>", changes.layout.title.text)
+    assert len(lines) == 2 and all(len(line) <= SUBTITLE_WIDTH for line in lines)
+    assert changes.layout.margin.t == TEMPLATE.layout.margin.t + 18
 
 
 def test_digest_text_is_escaped_in_figures():

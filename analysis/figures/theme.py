@@ -17,6 +17,7 @@ SEQUENTIAL = "Blues"
 MAX_LEGEND = 20  # entries; past this a legend is a wall of colours nobody can match
 MAX_HEIGHT = 1900  # px at scale 1: the PNG (scale 2) stays under 4000 px on each side
 MIN_HEIGHT = 360
+SUBTITLE_WIDTH = 110  # characters a line: fits a figure 800 px wide
 
 TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
 TEMPLATE.layout.update(
@@ -60,9 +61,12 @@ def bounded(height: float) -> int:
 
 
 def finish(figure: go.Figure, title: str, subtitle: str = "", *, height: int | None = None) -> go.Figure:
-    """Apply the template, a title with an explanatory subtitle, and a height."""
-    text = esc(title) + (f"<br><span style='font-size:13px;color:#555'>{esc(subtitle)}</span>" if subtitle else "")
-    figure.update_layout(template=TEMPLATE, title_text=text, height=height)
+    """Apply the template, a title with an explanatory subtitle (wrapped to lines that fit 800 px), and a
+    height."""
+    lines = textwrap.wrap(subtitle, SUBTITLE_WIDTH)
+    text = esc(title) + "".join(f"<br><span style='font-size:13px;color:#555'>{esc(line)}</span>" for line in lines)
+    top = TEMPLATE.layout.margin.t + 18 * max(0, len(lines) - 1)
+    figure.update_layout(template=TEMPLATE, title_text=text, height=height, margin_t=top)
     return figure
 
 

@@ -33,6 +33,20 @@ def _span(trends: Trends) -> str:
     return f"{trends.span}, {len(trends.periods)} {trends.unit}s"
 
 
+def _log_ticks(values) -> list[float]:
+    """Ticks for a log axis over ``values``: 1-2-5 steps, or only powers of ten (and 1) when those are too
+    many; never the bare "2" and "5" Plotly writes between decades."""
+    finite = [v for v in values.ravel() if v == v and 0 < v < math.inf]
+    if not finite:
+        return [1]
+    low, high = min(finite + [1]), max(finite + [1])
+    steps = [m * 10.0**e for e in range(-6, 7) for m in (1, 2, 5)]
+    ticks = [t for t in steps if low / 1.5 <= t <= high * 1.5]
+    if len(ticks) > 9:
+        ticks = [t for t in ticks if math.log10(t).is_integer()]
+    return ticks
+
+
 def topics_over_time(trends: Trends) -> go.Figure:
     """One small panel per topic, significant trends first: the topic's share of each period's papers (dots,
     sized by the period's papers), the fitted quasi-binomial trend (line) and its 95% band. Panels are coloured
@@ -93,7 +107,10 @@ def topics_over_time(trends: Trends) -> go.Figure:
             col=c,
         )
     figure.update_yaxes(tickformat=".0%", rangemode="tozero", nticks=4)
-    figure.update_xaxes(type="category", nticks=4, tickangle=0)
+    periods = trends.periods["period"].tolist()
+    ends = list(dict.fromkeys([periods[0], periods[len(periods) // 2], periods[-1]])) if periods else []
+    # first, middle and last period under every panel: panels stay readable at 800 px, whatever the span
+    figure.update_xaxes(type="category", tickvals=ends, tickangle=0, showticklabels=True, tickfont={"size": 10})
     figure.update_annotations(font={"size": 12})
     figure.update_layout(legend=LEGEND)
     left_out = len(trends.table) - len(table)
@@ -137,8 +154,14 @@ def trend_changes(trends: Trends, *, level: str = "topics") -> go.Figure:
             "<br>q = %{customdata[2]:.2g}<extra></extra>",
         )
     figure.add_vline(x=1, line={"color": "#555", "width": 1, "dash": "dot"})
+    ticks = _log_ticks(table[["or_low", "odds_ratio_per_year", "or_high"]].to_numpy())
     figure.update_layout(
-        xaxis={"type": "log", "title": "odds of the topic's share, ×  per year (95% interval)"},
+        xaxis={
+            "type": "log",
+            "title": "odds of the topic's share, × per year (95% interval)",
+            "tickvals": ticks,
+            "ticktext": [f"{tick:g}" for tick in ticks],
+        },
         yaxis={"automargin": True, "categoryorder": "array", "categoryarray": [short(x, 40) for x in table["label"]]},
         legend=LEGEND,
     )
