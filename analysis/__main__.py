@@ -10,6 +10,7 @@ from pathlib import Path
 
 from analysis import __version__
 from analysis._io import plural
+from analysis.embeddings import PRECISIONS
 from analysis.overlap import MAX_GROUPS
 from analysis.trends import MAX_AUTO_PERIODS, PERIODS
 
@@ -57,6 +58,13 @@ def _build_parser() -> argparse.ArgumentParser:
     fitting = argparse.ArgumentParser(add_help=False)
     fitting.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     fitting.add_argument("--embedding-model", metavar="NAME", help="sentence-transformers model name or local path")
+    fitting.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="embedding arithmetic: int8 (OpenVINO, about 3x fp32), bf16 or fp32 (PyTorch, the reference); "
+        "default auto: int8 for the bundled model where OpenVINO runs, else bf16 where the CPU has it, else fp32",
+    )
 
     load = commands.add_parser(
         "load",
@@ -98,6 +106,11 @@ def _build_parser() -> argparse.ArgumentParser:
         f"table) instead of digests; default: digests, or periods for more than {MAX_GROUPS} dated digests",
     )
     run.add_argument("--no-static", action="store_true", help="write figures as HTML only (no PNG/SVG)")
+    dask = run.add_argument_group("on a Dask cluster (pip install 'digest-topics[dask]')")
+    dask.add_argument(
+        "--scheduler", metavar="ADDRESS", help="embed and place papers on this running Dask scheduler (tcp://host:8786)"
+    )
+    dask.add_argument("--workers", type=_positive, metavar="N", help="embed and place papers on a local cluster of N")
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -145,6 +158,9 @@ def _cmd_run(args: argparse.Namespace) -> None:
         period=args.period,
         group_by=args.group_by,
         static=not args.no_static,
+        precision=args.precision,
+        scheduler=args.scheduler,
+        workers=args.workers,
     )
 
 
@@ -153,8 +169,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     from analysis.embeddings import Embedder
     from analysis.evaluate import evaluate, format_table
 
+    embedder = Embedder(args.embedding_model, precision=args.precision)
     papers = load_digests(*args.paths, year=args.year, names=dict(args.name))
-    table = evaluate(papers, label_column=args.label_column, seed=args.seed, embedder=Embedder(args.embedding_model))
+    table = evaluate(papers, label_column=args.label_column, seed=args.seed, embedder=embedder)
     print(f"{plural(len(papers), 'paper')}, {plural(papers['digest'].nunique(), 'digest')}, seed {args.seed}")
     print(format_table(table))
 

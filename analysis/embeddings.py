@@ -19,11 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis import int8
 from analysis._io import atomic_path
 
 __all__ = ["DEFAULT_MODEL", "Embedder", "EmbeddingError", "paper_texts"]
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+PRECISIONS = ("auto", "int8", "bf16", "fp32")
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 _PROGRESS_FROM = 500  # texts; below this a progress bar is noise
 # Abstracts fill most of the 256-token window; at 8 texts per batch a layer's activations stay in cache, and
@@ -81,16 +83,24 @@ def verify_bundled_model(path: Path, expected: str = BUNDLED_SHA256) -> None:
         raise EmbeddingError(f"{weights}: sha256 {actual[:12]}... is not all-MiniLM-L6-v2's ({expected[:12]}...)")
 
 
-def choose_precision(requested: str = "auto") -> str:
-    """``bf16`` where the CPU computes bfloat16 natively (AMX or AVX-512 BF16), else ``fp32``.
+def choose_precision(requested: str = "auto", model: str = DEFAULT_MODEL) -> str:
+    """The embedding arithmetic: ``int8`` (the OpenVINO build of the bundled model, :mod:`analysis.int8`) where
+    it can run; else ``bf16`` in PyTorch where the CPU computes bfloat16 natively (AMX or AVX-512 BF16); else
+    ``fp32`` in PyTorch, the reference.
 
-    ``$ANALYSIS_PRECISION`` (``fp32`` or ``bf16``) overrides ``auto``.
+    ``$ANALYSIS_PRECISION`` (one of :data:`PRECISIONS`) overrides ``auto``.
     """
     requested = os.environ.get("ANALYSIS_PRECISION", requested) if requested == "auto" else requested
-    if requested in {"fp32", "bf16"}:
-        return requested
+    if requested not in PRECISIONS:
+        raise EmbeddingError(f"precision must be one of {', '.join(PRECISIONS)}; got {requested!r}")
+    if requested == "int8" and model != DEFAULT_MODEL:
+        raise EmbeddingError(f"precision int8 is built for the bundled {DEFAULT_MODEL} only, not {model!r}")
+    if requested == "int8" and not int8.available():
+        raise EmbeddingError("precision int8 needs openvino, nncf and tokenizers (pip install digest-topics)")
     if requested != "auto":
-        raise EmbeddingError(f"precision must be 'auto', 'fp32' or 'bf16', got {requested!r}")
+        return requested
+    if model == DEFAULT_MODEL and int8.available():
+        return "int8"
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
@@ -161,9 +171,12 @@ class Embedder:
     model
         ``None`` for the bundled all-MiniLM-L6-v2, a sentence-transformers model name, or a local directory.
     precision
-        ``"auto"`` (bf16 where the CPU supports it), ``"fp32"`` or ``"bf16"``.
+        ``"auto"`` (see :func:`choose_precision`), ``"int8"``, ``"bf16"`` or ``"fp32"`` (PyTorch, the reference).
     cache
         Cache directory; ``None`` for ``embeddings/`` in :func:`cache_dir`, ``False`` for no cache.
+    client
+        A ``distributed.Client``: texts are embedded chunk by chunk as tasks on its cluster (see
+        :mod:`analysis.cluster`), and cached here as they arrive. ``None``: in this process.
 
     Attributes
     ----------
@@ -177,9 +190,10 @@ class Embedder:
     (1, 384)
     """
 
-    def __init__(self, model: str | os.PathLike | None = None, *, precision: str = "auto", cache=None):
+    def __init__(self, model: str | os.PathLike | None = None, *, precision: str = "auto", cache=None, client=None):
         self.model = str(model) if model is not None else DEFAULT_MODEL
-        self.precision = choose_precision(precision)
+        self.client = client
+        self.precision = choose_precision(precision, self.model)
         self.cache = (
             None if cache is False else EmbeddingCache(Path(cache or cache_dir() / "embeddings") / self.cache_key)
         )
@@ -190,10 +204,19 @@ class Embedder:
     def cache_key(self) -> str:
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(self.model).name)[:60]
         tag = hashlib.sha256(self.model.encode()).hexdigest()[:8]
-        return f"{safe}-{tag}-{self.precision}"
+        backend = f"int8v{int8.BUILD_VERSION}" if self.precision == "int8" else self.precision
+        return f"{safe}-{tag}-{backend}"
 
     def load_model(self):
-        """The sentence-transformers model (loaded on first use; checksum verified for the bundled one)."""
+        """The model (loaded on first use; the bundled one checksum-verified): an :class:`analysis.int8.Int8Model`
+        at precision int8, else the sentence-transformers model."""
+        if self._model is None and self.precision == "int8":
+            path = bundled_model_path()
+            verify_bundled_model(path)
+            try:
+                self._model = int8.Int8Model(path, cache_dir() / "models" / self.cache_key, BUNDLED_SHA256)
+            except RuntimeError as error:
+                raise EmbeddingError(f"{error}; --precision fp32 embeds with PyTorch instead") from None
         if self._model is None:
             from sentence_transformers import SentenceTransformer
 
@@ -213,9 +236,11 @@ class Embedder:
         return self._model
 
     def _encode(self, texts: list[str]) -> np.ndarray:
+        model = self.load_model()
+        if self.precision == "int8":
+            return model.encode(texts)
         import torch
 
-        model = self.load_model()
         with (
             torch.inference_mode(),
             torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"),
@@ -237,12 +262,20 @@ class Embedder:
         return np.vstack([found[k] for k in keys]).astype(np.float32)
 
     def _encode_missing(self, missing: list[str], text_of: dict[str, str], found: dict[str, np.ndarray]) -> None:
-        """Encode the texts of ``missing`` keys chunk by chunk, caching each chunk as soon as it is done."""
+        """Encode the texts of ``missing`` keys chunk by chunk (on the Dask cluster of ``client``, if any),
+        caching each chunk as soon as it is done."""
         missing = sorted(missing, key=lambda k: -len(text_of[k]))  # longest first, as in sentence-transformers
+        chunks = [missing[start : start + CHUNK_SIZE] for start in range(0, len(missing), CHUNK_SIZE)]
+        texts = ([text_of[k] for k in chunk] for chunk in chunks)
+        if self.client is not None:
+            from analysis.cluster import encode_chunks
+
+            done = encode_chunks(self.client, list(texts), self.model, self.precision)
+        else:
+            done = enumerate(map(self._encode, texts))
         with _progress(len(missing)) as bar:
-            for start in range(0, len(missing), CHUNK_SIZE):
-                chunk = missing[start : start + CHUNK_SIZE]
-                computed = self._encode([text_of[k] for k in chunk])
+            for index, computed in done:
+                chunk = chunks[index]
                 if self.cache:
                     self.cache.store(chunk, computed)
                 found.update(zip(chunk, computed, strict=True))

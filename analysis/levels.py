@@ -82,8 +82,11 @@ def _kmeans(k: int, seed: int, n_init: int = 1):
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Each row scaled to length 1 (zero rows stay zero)."""
+    """Each row scaled to length 1 (zero rows stay zero); rows already of length 1 are returned as they are,
+    so that fitting on the vectors a fit returns repeats that fit bit for bit."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    if np.all(np.abs(norms - 1) < 1e-5):
+        return vectors
     return vectors / np.where(norms == 0, 1, norms)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis._io import RUN_MARKER, atomic_dir, check_out_dir, plural
+from analysis.cluster import check_cluster_args, connect
 from analysis.digests import load_digests
 from analysis.embeddings import Embedder
 from analysis.figures import build_figures
@@ -40,6 +41,9 @@ def run(
     period: str = "auto",
     group_by: str | None = None,
     static: bool = True,
+    precision: str | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
     log=print,
 ) -> dict:
     """Run the whole analysis and write everything into ``out``.
@@ -58,11 +62,17 @@ def run(
     (``broad_trends.csv`` each broad topic). The overlap tables compare ``group_by`` (a column) if given, else
     digests, or periods when there are more than
     :data:`analysis.overlap.MAX_GROUPS` dated digests.
+
+    ``precision``: the embedding arithmetic (see :func:`analysis.embeddings.choose_precision`; default: ``auto``,
+    or the saved topics' precision with ``model_dir``). ``scheduler`` (a Dask scheduler's address) or
+    ``workers`` (a local Dask cluster of that many processes): embed and place papers on that cluster
+    (:mod:`analysis.cluster`); the results are those of a run in one process.
     """
     if period not in PERIODS:
         raise ValueError(f"--period must be one of {', '.join(PERIODS)}; got {period!r}")
     flags = ("--n-topics", "--n-broad")
     check_out_dir(out)
+    check_cluster_args(scheduler, workers)
     check_counts(None, n_topics, n_broad, names=flags)  # before any work; the bound by papers after loading
     if model_dir:
         check_model_dir(model_dir)
@@ -77,11 +87,14 @@ def run(
             f"--embedding-model {embedding_model!r} differs from the saved topics' "
             f"{saved.params['embedding_model']!r}: placing papers needs the same embeddings"
         )
-    embedder = Embedder(embedding_model or (saved.params["embedding_model"] if saved else None))
-    with atomic_dir(out) as staging:
+    model = embedding_model or (saved.params["embedding_model"] if saved else None)
+    precision = precision or (saved.params["precision"] if saved else "auto")
+    Embedder(model, precision=precision, cache=False)  # a precision that cannot run fails here, before any work
+    with atomic_dir(out) as staging, connect(scheduler, workers) as client:
+        embedder = Embedder(model, precision=precision, client=client)
         if saved is not None:
             vectors = embedder.embed_papers(papers)
-            papers = saved.assign(papers, embeddings=vectors)
+            papers = saved.assign(papers, embeddings=vectors, client=client)
             sizes = papers["topic"].value_counts()
             topics = saved.topics.assign(size=saved.topics["topic"].map(sizes).fillna(0).astype(int))
             broad_sizes = papers["broad_topic"].value_counts()

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis._bertopic import bertopic_class
+from analysis.cluster import nearest_centres
 from analysis.embeddings import Embedder, paper_texts
 from analysis.labels import STOP_WORDS, covering_terms, unique_labels
 from analysis.levels import (
@@ -108,7 +110,7 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 def _build_model(n_papers: int, n_topics: int, seed: int):
-    from bertopic import BERTopic
+    BERTopic = bertopic_class()  # noqa: N806
     from bertopic.dimensionality import BaseDimensionalityReduction
     from bertopic.vectorizers import ClassTfidfTransformer
     from sklearn.cluster import KMeans
@@ -344,23 +346,29 @@ class SavedTopics:
     model: object
 
     def assign(
-        self, papers: pd.DataFrame, *, embedder: Embedder | None = None, embeddings: np.ndarray | None = None
+        self,
+        papers: pd.DataFrame,
+        *,
+        embedder: Embedder | None = None,
+        embeddings: np.ndarray | None = None,
+        client=None,
     ) -> pd.DataFrame:
         """Place papers onto the saved topics (nearest centre by cosine); ``novel`` flags papers farther from
         every topic than all but 2% of the papers the topics were fitted on. ``embeddings`` (one row per
-        paper, from the saved model's embedding model) skip embedding."""
+        paper, from the saved model's embedding model) skip embedding. With a Dask ``client``, embedding and
+        placement run on its cluster."""
         if embeddings is None:
-            embedder = embedder or Embedder(self.params["embedding_model"], precision=self.params["precision"])
+            embedder = embedder or Embedder(
+                self.params["embedding_model"], precision=self.params["precision"], client=client
+            )
             embeddings = embedder.embed_papers(papers)
-        vectors = _normalise(np.asarray(embeddings))
-        similarity = vectors @ self.centres.T
-        nearest = similarity.argmax(axis=1)
+        nearest, best = nearest_centres(_normalise(np.asarray(embeddings)), self.centres, client)
         out = papers.copy()
         out["topic"] = self.topics["topic"].to_numpy()[nearest].astype(int)
         out["topic_label"] = self.topics["label"].to_numpy()[nearest]
         out["broad_topic"] = self.topics["broad_topic"].to_numpy()[nearest].astype(int)
         out["broad_topic_label"] = self.topics["broad_topic_label"].to_numpy()[nearest]
-        out["topic_similarity"] = similarity.max(axis=1).round(4)
+        out["topic_similarity"] = best.round(4)
         out["novel"] = out["topic_similarity"] < self.params["novelty_threshold"]
         return out
 
@@ -415,7 +423,7 @@ def check_model_dir(directory: str | Path, flag: str = "--model") -> None:
 
 def load_topics(directory: str | Path) -> SavedTopics:
     """Load topics saved by :func:`save_topics` (offline: the embedding model is not part of the save)."""
-    from bertopic import BERTopic
+    BERTopic = bertopic_class()  # noqa: N806
 
     directory = Path(directory)
     check_model_dir(directory)

@@ -1,8 +1,11 @@
 import hashlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
+from analysis import int8
 from analysis.embeddings import (
     BUNDLED_SHA256,
     Embedder,
@@ -92,7 +95,50 @@ def test_unknown_model_is_a_clear_error(tmp_path):
 
 def test_precision_choice(monkeypatch):
     assert choose_precision("fp32") == "fp32"
+    assert choose_precision() == "int8"  # the bundled model, where OpenVINO runs (it is a dependency)
+    assert choose_precision(model="some/other-model") in {"bf16", "fp32"}  # int8 is built for the bundled model
     monkeypatch.setenv("ANALYSIS_PRECISION", "bf16")
     assert choose_precision() == "bf16"
     with pytest.raises(EmbeddingError, match="precision must be"):
         choose_precision("int4")
+    with pytest.raises(EmbeddingError, match="int8 is built for the bundled all-MiniLM-L6-v2 only"):
+        choose_precision("int8", "some/other-model")
+    monkeypatch.setattr(int8, "available", lambda: False)
+    monkeypatch.delenv("ANALYSIS_PRECISION")
+    assert choose_precision() in {"bf16", "fp32"}  # falls back to PyTorch
+    with pytest.raises(EmbeddingError, match="int8 needs openvino"):
+        choose_precision("int8")
+
+
+def test_int8_is_close_to_fp32_repeatable_cached_apart_and_runs_without_torch(seed_papers, tmp_path):
+    texts = (seed_papers["title"] + ". " + seed_papers["abstract"]).tolist()
+    fast, reference = Embedder(precision="int8", cache=tmp_path), Embedder(precision="fp32", cache=tmp_path)
+    vectors = fast.embed(texts)
+    cosine = np.einsum("ij,ij->i", vectors, reference.embed(texts))
+    assert cosine.mean() >= 0.98 and cosine.min() >= 0.95
+    assert np.array_equal(Embedder(precision="int8", cache=False).embed(texts), vectors)  # a new model, same vectors
+    assert fast.cache_key.endswith("-int8v1") and reference.cache_key.endswith("-fp32")
+    assert len({path.parent for path in tmp_path.rglob("*.npz")}) == 2  # never mixed in one cache
+    # a fresh process embeds with the build and never imports torch
+    code = (
+        "import sys; from analysis.embeddings import Embedder; "
+        f"v = Embedder(precision='int8', cache=False).embed({texts[:3]!r}); "
+        "print(v.shape, 'torch' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[0] == "(3, 384) False"
+
+
+def test_a_corrupt_int8_build_is_rebuilt_never_loaded(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(tmp_path))
+    embedder = Embedder(precision="int8", cache=False)
+    before = embedder.embed(TEXTS)
+    build = tmp_path / "models" / embedder.cache_key
+    assert int8.is_valid(build, BUNDLED_SHA256)
+    weights = build / "model.bin"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte in the int8 weights
+    weights.write_bytes(bytes(data))
+    assert not int8.is_valid(build, BUNDLED_SHA256)
+    assert np.array_equal(Embedder(precision="int8", cache=False).embed(TEXTS), before)  # rebuilt, same vectors
+    assert int8.is_valid(build, BUNDLED_SHA256)

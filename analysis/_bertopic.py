@@ -1,0 +1,54 @@
+"""BERTopic without torch: a warm run (every vector cached) should not spend seconds importing torch.
+
+``import bertopic`` imports its transformers-based representation models (text generation, zero-shot
+classification), and with them torch: about 5 s of a warm run, for classes this package never uses. BERTopic
+already treats a missing transformers as optional, so :func:`bertopic_class` imports it with torch and
+transformers made to look absent for that one import, then puts those classes back as lazy attributes: whoever
+asks for ``bertopic.representation.TextGeneration`` later still gets the real class.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import sys
+
+_BLOCKED = {"torch", "transformers"}
+_LAZY = {"TextGeneration": "_textgeneration", "ZeroShotClassification": "_zeroshot", "VisualRepresentation": "_visual"}
+
+
+class _Absent(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in _BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+def _lazy_representations(module) -> None:
+    """Replace the placeholders BERTopic left for the blocked classes with attributes imported on first use."""
+    for name in _LAZY:
+        module.__dict__.pop(name, None)
+
+    def __getattr__(name):
+        if name not in _LAZY:
+            raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{module.__name__}.{_LAZY[name]}"), name)
+        setattr(module, name, value)
+        return value
+
+    module.__getattr__ = __getattr__
+
+
+def bertopic_class():
+    """``bertopic.BERTopic``, imported without torch unless torch or BERTopic is already loaded."""
+    if "bertopic" not in sys.modules and not _BLOCKED & set(sys.modules):
+        finder = _Absent()
+        sys.meta_path.insert(0, finder)
+        try:
+            importlib.import_module("bertopic")
+        finally:
+            sys.meta_path.remove(finder)
+        _lazy_representations(sys.modules["bertopic.representation"])
+    from bertopic import BERTopic
+
+    return BERTopic
