@@ -71,8 +71,8 @@ PARAMETERS = {
     "topic counts": "how the two counts were chosen",
     "n_papers": "papers the topics were fitted on",
     "embedding_model": "sentence-embedding model of title + abstract",
-    "precision": "number format of the embedding arithmetic: bf16 on CPUs with AVX-512-BF16 or AMX (vectors "
-    "agree with fp32 to a cosine of 0.999), fp32 elsewhere",
+    "precision": "embedding arithmetic: int8 (OpenVINO build of the model, about 3x fp32, vectors at a mean cosine "
+    "of 0.99 to fp32), bf16 or fp32 (PyTorch, the reference); --precision fp32 pins the reference",
     "clustering": "how papers are grouped",
     "novelty_threshold": "with --model, a placed paper less similar than this (cosine) to its topic's centre is "
     "flagged novel: the 2nd percentile of the fitted papers' similarity to their own topic",

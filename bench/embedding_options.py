@@ -6,7 +6,8 @@ Usage::
     python bench/embedding_options.py                 # 300 arXiv abstracts from ../shared/corpora
     python bench/embedding_options.py --texts 1000
 
-Options measured: batch sizes 4/8/16, bf16 autocast, and ONNX Runtime fp32 and dynamic int8 (per-channel)
+Options measured: batch sizes 4/8/16, bf16 autocast, the OpenVINO int8 build that ``--precision auto`` uses
+(:mod:`analysis.int8`), and ONNX Runtime fp32 and dynamic int8 (per-channel)
 when ``onnx``, ``onnxscript`` and ``onnxruntime`` are installed (they are not dependencies of the package:
 ``pip install onnx onnxscript onnxruntime``). Prints a Markdown table.
 """
@@ -102,7 +103,7 @@ def main(argv=None) -> int:
     with gzip.open(CORPUS, "rt") as handle:
         rows = [json.loads(line) for _, line in zip(range(args.texts), handle, strict=False)]
     texts = [row["title"] + ". " + row["abstract"] for row in rows]
-    model = Embedder(cache=False).load_model()
+    model = Embedder(precision="fp32", cache=False).load_model()
     options = {
         f"sentence-transformers, batch {size}": (lambda t, s=size: model.encode(t, batch_size=s))
         for size in (32, 16, 8, 4)
@@ -113,6 +114,7 @@ def main(argv=None) -> int:
             return model.encode(batch, batch_size=8)
 
     options["bf16 autocast, batch 8"] = bf16
+    options["OpenVINO int8, batch 16 (analysis.int8: used by auto)"] = Embedder(precision="int8", cache=False)._encode
     try:
         with tempfile.TemporaryDirectory() as tmp:
             sessions = _onnx_sessions(model, Path(tmp))
