@@ -163,7 +163,8 @@ class Int8Model:
             command = [sys.executable, "-m", "analysis.int8", str(source), str(directory), source_sha256]
             done = subprocess.run(command, capture_output=True, text=True)
             if done.returncode or not is_valid(directory, source_sha256):
-                reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
+                lines = done.stderr.strip().splitlines()
+                reason = ([line for line in lines if "Error" in line] or lines or ["no message"])[-1]
                 raise RuntimeError(f"building the int8 embedding model failed: {reason}")
         self.tokenizer = _tokenizer(source)
         config = {"PERFORMANCE_HINT": "THROUGHPUT", "INFERENCE_PRECISION_HINT": "f32"}
