@@ -20,7 +20,6 @@ import hashlib
 import importlib.util
 import io
 import json
-import logging
 import subprocess
 import sys
 import warnings
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis._io import atomic_dir
+from analysis._io import atomic_dir, quiet_logger
 
 BUILD_VERSION = 1  # bump when the build changes: older builds are then rebuilt, and their vectors not reused
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
@@ -101,15 +100,9 @@ def _export_onnx(source: Path, target: Path) -> None:
 @contextlib.contextmanager
 def _quiet():
     """Without the exporter's tracer warnings, NNCF's log and its progress bars (all restored afterwards)."""
-    nncf_log = logging.getLogger("nncf")
-    level = nncf_log.level
-    nncf_log.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        nncf_log.setLevel(level)
+    with quiet_logger("nncf"), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield
 
 
 def build(source: Path, target: Path, source_sha256: str) -> None:

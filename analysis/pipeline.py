@@ -89,9 +89,9 @@ def run(
         )
     model = embedding_model or (saved.params["embedding_model"] if saved else None)
     precision = precision or (saved.params["precision"] if saved else "auto")
-    Embedder(model, precision=precision, cache=False)  # a precision that cannot run fails here, before any work
+    embedder = Embedder(model, precision=precision)  # a precision that cannot run fails here, before any work
     with atomic_dir(out) as staging, connect(scheduler, workers) as client:
-        embedder = Embedder(model, precision=precision, client=client)
+        embedder.client = client
         if saved is not None:
             vectors = embedder.embed_papers(papers)
             papers = saved.assign(papers, embeddings=vectors, client=client)

@@ -15,10 +15,8 @@ What differs from BERTopic's defaults, and why (measured in ``docs/quality.md``)
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis._bertopic import bertopic_class
+from analysis._io import quiet_logger
 from analysis.cluster import nearest_centres
 from analysis.embeddings import Embedder, paper_texts
 from analysis.labels import STOP_WORDS, covering_terms, unique_labels
@@ -373,23 +372,12 @@ class SavedTopics:
         return out
 
 
-@contextlib.contextmanager
-def _quiet_bertopic():
-    """BERTopic logs a warning when saved without its embedding model; ours is recorded in our own file."""
-    logger = logging.getLogger("BERTopic")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def save_topics(result: TopicResult, directory: str | Path) -> None:
     """Save the BERTopic model (safetensors) plus labels, centres and parameters into ``directory``."""
     from analysis._io import atomic_dir
 
-    with atomic_dir(directory) as staging, _quiet_bertopic():
+    # BERTopic warns when saved without its embedding model; ours is recorded in our own file
+    with atomic_dir(directory) as staging, quiet_logger("BERTopic"):
         result.model.save(
             staging / "bertopic",
             serialization="safetensors",
@@ -434,6 +422,6 @@ def load_topics(directory: str | Path) -> SavedTopics:
         centres = _normalise(np.array([meta["centres"][str(t)] for t in topics["topic"]], dtype=np.float32))
     except (ValueError, KeyError) as error:
         raise ValueError(f"{meta_path}: corrupt saved topic model ({error})") from None
-    with _quiet_bertopic():
+    with quiet_logger("BERTopic"):
         model = BERTopic.load(str(directory / "bertopic"))
     return SavedTopics(topics, broad, centres, meta["params"], model)

@@ -42,8 +42,8 @@ def test_a_run_on_a_cluster_equals_the_run_in_one_process(tmp_path, cluster, mon
     # placing papers onto saved topics: the same on the cluster as in one process
     model = tmp_path / "one" / "model"
     run([DATA], tmp_path / "placed", model_dir=model, static=False, log=lambda m: None)
-    run([DATA], tmp_path / "placed-many", model_dir=model, static=False, workers=None,
-        scheduler=local.scheduler_address, log=lambda m: None)  # fmt: skip
+    run([DATA], tmp_path / "placed-many", model_dir=model, static=False, scheduler=local.scheduler_address,
+        log=lambda m: None)  # fmt: skip
     placed, placed_many = (pd.read_csv(tmp_path / d / "papers.csv") for d in ("placed", "placed-many"))
     pd.testing.assert_frame_equal(placed, placed_many)
 
