@@ -1,10 +1,14 @@
-"""BERTopic without torch: a warm run (every vector cached) should not spend seconds importing torch.
+"""BERTopic without torch: a warm run (every vector cached) should not spend seconds importing what it never uses.
 
 ``import bertopic`` imports its transformers-based representation models (text generation, zero-shot
 classification), and with them torch: about 5 s of a warm run, for classes this package never uses. BERTopic
 already treats a missing transformers as optional, so :func:`bertopic_class` imports it with torch and
 transformers made to look absent for that one import, then puts those classes back as lazy attributes: whoever
 asks for ``bertopic.representation.TextGeneration`` later still gets the real class.
+
+It also imports its ``plotting`` package, and with it UMAP (numba) and Plotly's figure factory (which, where
+Jupyter is installed, imports jsonschema): about 3.5 s more. That package is put in place as a lazy module
+imported on first use: ``topic_model.visualize_topics()`` still works.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import sys
+import types
 
 _BLOCKED = {"torch", "transformers"}
 _LAZY = {"TextGeneration": "_textgeneration", "ZeroShotClassification": "_zeroshot", "VisualRepresentation": "_visual"}
@@ -39,16 +44,38 @@ def _lazy_representations(module) -> None:
     module.__getattr__ = __getattr__
 
 
+class _DeferredPlotting(types.ModuleType):
+    """Stands in for ``bertopic.plotting`` until one of its functions is asked for, then imports the real
+    package and hands over to it."""
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name not in ("__path__", "__file__", "__all__"):
+            raise AttributeError(name)  # what the import system asks of any module: not a reason to load
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        real = importlib.import_module(self.__name__)
+        for holder in ("bertopic", "bertopic._bertopic"):
+            if getattr(sys.modules.get(holder), "plotting", None) is self:
+                sys.modules[holder].plotting = real
+        return getattr(real, name)
+
+
 def bertopic_class():
     """``bertopic.BERTopic``, imported without torch unless torch or BERTopic is already loaded."""
     if "bertopic" not in sys.modules and not _BLOCKED & set(sys.modules):
         finder = _Absent()
         sys.meta_path.insert(0, finder)
+        sys.modules["bertopic.plotting"] = _DeferredPlotting("bertopic.plotting")
         try:
             importlib.import_module("bertopic")
+        except BaseException:
+            sys.modules.pop("bertopic.plotting", None)
+            raise
         finally:
             sys.meta_path.remove(finder)
         _lazy_representations(sys.modules["bertopic.representation"])
+        if isinstance(sys.modules.get("bertopic.plotting"), _DeferredPlotting):
+            sys.modules["bertopic"].plotting = sys.modules["bertopic.plotting"]
     from bertopic import BERTopic
 
     return BERTopic

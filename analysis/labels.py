@@ -52,11 +52,24 @@ def _acceptable(term: str) -> bool:
     )
 
 
-def _surface_form(term: str, texts: Sequence[str]) -> str | None:
-    """The most frequent way ``term`` is written in ``texts`` (words joined by space or hyphen), or None."""
+_NON_WORD = re.compile(r"\W+")
+
+
+def _squashed(texts: Sequence[str]) -> list[str]:
+    """``texts`` case-folded without their non-word characters: a text can hold a term only if its squashed
+    form holds the term's, and a substring test is far cheaper than the regular expression."""
+    return [_NON_WORD.sub("", text).casefold() for text in texts]
+
+
+def _surface_form(term: str, texts: Sequence[str], squashed: Sequence[str] | None = None) -> str | None:
+    """The most frequent way ``term`` is written in ``texts`` (words joined by space or hyphen), or None.
+    ``squashed``: :func:`_squashed` of ``texts``, when the caller looks up many terms in the same texts."""
     # BERTopic strips punctuation before counting terms ("in-context" becomes "incontext"): allow it back.
     words = [r"\W?".join(map(re.escape, word)) for word in _words(term)]
     pattern = re.compile(r"\b" + r"[\s\-]+".join(words) + r"\b", re.IGNORECASE)
+    if squashed is not None:
+        key = _NON_WORD.sub("", term).casefold()
+        texts = [text for text, short in zip(texts, squashed, strict=True) if key in short]
     forms = Counter(match.group(0) for text in texts for match in pattern.finditer(text))
     if not forms:
         return None
@@ -92,7 +105,12 @@ def make_label(terms: Sequence[str], texts: Sequence[str], taken: set[str] = fro
     >>> make_label(["cache", "kv cache", "cache compression"], ["We compress the KV cache of LLMs."])
     'KV cache'
     """
-    phrases = [(rank, t, form) for rank, t in enumerate(terms) if _acceptable(t) and (form := _surface_form(t, texts))]
+    squashed = _squashed(texts)
+    phrases = [
+        (rank, t, form)
+        for rank, t in enumerate(terms)
+        if _acceptable(t) and (form := _surface_form(t, texts, squashed))
+    ]
     multi = [form for _, t, form in phrases if len(_words(t)) >= 2]
     single = [form for _, t, form in phrases if len(_words(t)) == 1 and t not in VAGUE_WORDS]
     for rank, term, label in phrases:
@@ -128,7 +146,8 @@ def covering_terms(terms: Sequence[str], texts_by_child: Sequence[Sequence[str]]
     ['inference']
     """
     needed = max(1, (len(texts_by_child) + 1) // 2)
-    covering = [t for t in terms if sum(_surface_form(t, texts) is not None for texts in texts_by_child) >= needed]
+    children = [(texts, _squashed(texts)) for texts in texts_by_child]
+    covering = [t for t in terms if sum(_surface_form(t, *child) is not None for child in children) >= needed]
     return covering or list(terms)
 
 

@@ -3,6 +3,7 @@ figures, report."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -10,10 +11,10 @@ import pandas as pd
 from analysis._io import RUN_MARKER, atomic_dir, check_out_dir, plural
 from analysis.cluster import check_cluster_args, connect
 from analysis.digests import load_digests
-from analysis.embeddings import Embedder
+from analysis.embeddings import Embedder, cache_dir
 from analysis.figures import build_figures
 from analysis.figures.export import write_html, write_static
-from analysis.levels import check_counts
+from analysis.levels import check_counts, unit_rows
 from analysis.overlap import MAX_GROUPS, choose_unit, overlap_tables
 from analysis.projection import project_2d
 from analysis.report import render_report
@@ -21,6 +22,19 @@ from analysis.topics import broad_level, check_model_dir, fit_topics, load_topic
 from analysis.trends import MIN_PERIODS, PERIODS, Trends, assign_periods, topic_trends
 
 __all__ = ["periods_and_trends", "run"]
+
+
+class Stopwatch:
+    """Seconds spent in each stage, in the order the stages ran."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(self.seconds.get(stage, 0.0) + now - self._last, 2)
+        self._last = now
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, **kwargs) -> None:
@@ -48,6 +62,9 @@ def run(
 ) -> dict:
     """Run the whole analysis and write everything into ``out``.
 
+    Returns the frames, tables and figures it wrote, and ``timings``: seconds per stage (load, embed, fit or
+    place, trends, overlap, map, figures, static, write).
+
     Writes ``papers.csv`` (every load column plus ``topic``, ``topic_label``, ``broad_topic``,
     ``broad_topic_label``), ``topics.csv`` (fine topics with their ``stability`` and ``broad_topic``),
     ``broad_topics.csv``, the overlap tables (``overlap_counts.csv`` with q-values, ``overlap_classes.csv``,
@@ -68,6 +85,7 @@ def run(
     ``workers`` (a local Dask cluster of that many processes): embed and place papers on that cluster
     (:mod:`analysis.cluster`); the results are those of a run in one process.
     """
+    clock = Stopwatch()
     if period not in PERIODS:
         raise ValueError(f"--period must be one of {', '.join(PERIODS)}; got {period!r}")
     flags = ("--n-topics", "--n-broad")
@@ -78,6 +96,7 @@ def run(
         check_model_dir(model_dir)
     papers = load_digests(*paths, year=year, names=names)
     log(f"loaded {plural(len(papers), 'paper')} from {plural(papers['digest'].nunique(), 'digest')}")
+    clock.lap("load")
     if group_by is not None and group_by != "period":
         choose_unit(papers, group_by)  # a wrong column fails here, before any embedding
     check_counts(len(papers), n_topics, n_broad, names=flags)
@@ -92,8 +111,9 @@ def run(
     embedder = Embedder(model, precision=precision)  # a precision that cannot run fails here, before any work
     with atomic_dir(out) as staging, connect(scheduler, workers) as client:
         embedder.client = client
+        vectors = embedder.embed_papers(papers)
+        clock.lap("embed")
         if saved is not None:
-            vectors = embedder.embed_papers(papers)
             papers = saved.assign(papers, embeddings=vectors, client=client)
             sizes = papers["topic"].value_counts()
             topics = saved.topics.assign(size=saved.topics["topic"].map(sizes).fillna(0).astype(int))
@@ -102,8 +122,11 @@ def run(
             terms, centres, params = terms_frame(saved.model, topics), saved.centres, dict(saved.params)
             params["placed_onto"] = str(model_dir)
             log(f"placed them onto {plural(len(topics), 'saved topic')}; {int(papers['novel'].sum())} flagged as novel")
+            clock.lap("place")
         else:
-            result = fit_topics(papers, seed=seed, n_topics=n_topics, n_broad=n_broad, embedder=embedder)
+            result = fit_topics(
+                papers, seed=seed, n_topics=n_topics, n_broad=n_broad, embeddings=vectors, embedder=embedder
+            )
             papers, topics, broad, terms, centres, params = (
                 result.papers,
                 result.topics,
@@ -118,12 +141,14 @@ def run(
             save_topics(result, staging / "model")
             chosen = "chosen from the data" if params["topic counts"] != "as given" else "as given"
             log(f"found {plural(len(topics), 'topic')} in {plural(len(broad), 'broad topic')} ({chosen})")
+            clock.lap("fit")
         params["inputs"] = ", ".join(map(str, paths))
         papers, trends = periods_and_trends(papers, period, log)
         broad_papers = broad_level(papers)
         broad_trends = None if trends is None else topic_trends(broad_papers, unit=trends.unit)
         if trends is not None:
             params["periods"] = f"{trends.unit}s, {trends.span}"
+        clock.lap("trends")
         unit = choose_unit(papers, group_by)
         if unit == "period" and group_by is None:
             log(f"{papers['digest'].nunique()} digests (more than {MAX_GROUPS}): topics compared across periods")
@@ -132,8 +157,18 @@ def run(
             log(f"one {unit} only: every topic is unique to it; comparing topics needs two or more {unit}s")
         overlap = overlap_tables(papers, by=unit)
         broad_overlap = overlap_tables(broad_papers, by=unit)
-        coords = project_2d(vectors, seed=seed)
+        clock.lap("overlap")
+        coords = project_2d(unit_rows(vectors), seed=seed)
+        clock.lap("map")
         figures = build_figures(papers, topics, terms, centres, overlap, coords, trends, broad_trends)
+        write_html(figures, staging / "figures")
+        clock.lap("figures")
+        if static:
+            try:
+                write_static(figures, staging / "figures", cache=cache_dir() / "figures")
+            except RuntimeError as error:
+                log(str(error))
+            clock.lap("static")
         _write_csv(papers, staging / "papers.csv")
         _write_csv(topics, staging / "topics.csv")
         _write_csv(broad, staging / "broad_topics.csv")
@@ -147,16 +182,11 @@ def run(
         _write_csv(broad_overlap.classes, staging / "broad_overlap_classes.csv")
         _write_csv(overlap.similarity, staging / f"{unit}_similarity.csv", index=True, index_label=unit)
         _write_csv(overlap.shared_papers, staging / "shared_papers.csv")
-        write_html(figures, staging / "figures")
-        if static:
-            try:
-                write_static(figures, staging / "figures")
-            except RuntimeError as error:
-                log(str(error))
         report = render_report(
             papers, topics, overlap, figures, params, trends=trends, broad=broad, broad_trends=broad_trends
         )
         (staging / RUN_MARKER).write_text(report, encoding="utf-8")
+    clock.lap("write")
     log(f"wrote {plural(len(figures), 'figure')}, the report and the tables to {out}/")
     return {
         "papers": papers,
@@ -167,6 +197,7 @@ def run(
         "trends": trends,
         "broad_trends": broad_trends,
         "figures": figures,
+        "timings": clock.seconds,
     }
 
 

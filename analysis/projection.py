@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 
 import numpy as np
 
@@ -13,9 +14,15 @@ from analysis.embeddings import cache_dir
 __all__ = ["project_2d"]
 
 _TSNE_FROM = 16  # papers; below this a neighbour embedding is meaningless and PCA is used
-# t-SNE takes 0.8 s on 186 papers and 10 s on 2,000; UMAP costs about 8 s of numba compilation in every new
+# t-SNE takes 0.8 s on 186 papers and 10 s on 2,000; UMAP costs about 6 s of numba compilation in every new
 # process before its own few seconds, so it pays off only on larger corpora.
 _UMAP_FROM = 1000
+# UMAP's own neighbour search compiles for about 30 s in every new process (and below 4,096 papers computes
+# every distance in Python, 16 s at 4,000); exact neighbours by matrix products take 0.7 s at 4,000 papers and
+# grow with the square of the papers, so past this many UMAP searches on its own.
+EXACT_NEIGHBOURS_UP_TO = 100_000
+_BLOCK = 1024  # rows of the similarity matrix at a time
+_VERSION = "knn1"  # in the cache key: maps made before exact neighbours are not reused
 
 
 def _compute(embeddings: np.ndarray, seed: int) -> np.ndarray:
@@ -35,8 +42,41 @@ def _compute(embeddings: np.ndarray, seed: int) -> np.ndarray:
     from umap import UMAP
 
     neighbours = int(np.clip(round(np.sqrt(n)), 5, 30))
-    reducer = UMAP(n_neighbors=neighbours, n_components=2, min_dist=0.1, metric="cosine", random_state=seed)
-    return reducer.fit_transform(embeddings).astype(np.float64)
+    known = {}
+    if n <= EXACT_NEIGHBOURS_UP_TO:
+        known["precomputed_knn"] = (*nearest_neighbours(embeddings, neighbours), None)
+    reducer = UMAP(
+        n_neighbors=neighbours, n_components=2, min_dist=0.1, metric="cosine", random_state=seed, n_jobs=1, **known
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)  # one thread: for the seed
+        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]", category=UserWarning)  # no transform
+        return reducer.fit_transform(embeddings).astype(np.float64)
+
+
+def nearest_neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest rows of each row of ``vectors`` by cosine distance (itself first), and those
+    distances: exact, from blocks of the similarity matrix.
+
+    >>> v = np.array([[1, 0], [0.8, 0.6], [0, 1]], dtype=np.float32)
+    >>> indices, distances = nearest_neighbours(v, 2)
+    >>> indices.tolist(), distances.astype(float).round(2).tolist()
+    ([[0, 1], [1, 0], [2, 1]], [[0.0, 0.2], [0.0, 0.2], [0.0, 0.4]])
+    """
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+    n = len(vectors)
+    indices, distances = np.empty((n, k), dtype=np.int64), np.empty((n, k), dtype=np.float32)
+    for start in range(0, n, _BLOCK):
+        similarity = vectors[start : start + _BLOCK] @ vectors.T
+        rows = np.arange(len(similarity))
+        similarity[rows, rows + start] = np.inf  # each row is its own nearest, whatever the rounding
+        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        values = np.take_along_axis(similarity, nearest, axis=1)
+        order = np.argsort(-values, axis=1, kind="stable")
+        indices[start : start + _BLOCK] = np.take_along_axis(nearest, order, axis=1)
+        distances[start : start + _BLOCK] = np.clip(1 - np.take_along_axis(values, order, axis=1), 0, 2)
+    return indices, distances
 
 
 def project_2d(embeddings: np.ndarray, *, seed: int = 42, cache: bool = True) -> np.ndarray:
@@ -47,7 +87,7 @@ def project_2d(embeddings: np.ndarray, *, seed: int = 42, cache: bool = True) ->
     rerun on the same papers skips the projection (and UMAP's numba compilation).
     """
     embeddings = np.ascontiguousarray(embeddings, dtype=np.float32)
-    key = hashlib.sha256(embeddings.tobytes() + f"{embeddings.shape}|{seed}".encode()).hexdigest()[:32]
+    key = hashlib.sha256(embeddings.tobytes() + f"{embeddings.shape}|{seed}|{_VERSION}".encode()).hexdigest()[:32]
     path = cache_dir() / "projections" / f"{key}.npy" if cache else None
     if path is not None and path.is_file():
         try:

@@ -139,3 +139,21 @@ def test_topics_in_the_same_order_in_sizes_heatmap_and_butterfly(seed_figures, s
     butterfly = plain(seed_figures["digest_butterfly"].data[0].y)[::-1]
     heatmap = plain(seed_figures["digest_topic_heatmap"].data[0].x)
     assert sizes == butterfly == heatmap and len(sizes) == len(seed_result.topics)
+
+
+def test_hierarchy_draws_each_broad_topic_in_its_treemap_colour(seed_figures, seed_result):
+    from analysis.figures.theme import short, topic_colour
+
+    figure, topics = seed_figures["topic_hierarchy"], seed_result.topics
+    axis = figure.layout.yaxis
+    broad_of = dict(zip((short(label, 36) for label in topics["label"]), topics["broad_topic"], strict=True))
+    assert sorted(axis.ticktext) == sorted(broad_of)
+    sizes = topics["broad_topic"].value_counts()
+    assert {trace.line.color for trace in figure.data} == {topic_colour(b) for b in sizes.index if sizes[b] > 1} | {
+        "#9e9e9e"
+    }
+    for y, label in zip(axis.tickvals, axis.ticktext, strict=True):
+        broad = broad_of[label]
+        colour = topic_colour(broad) if sizes[broad] > 1 else "#9e9e9e"
+        at_leaf = [t.line.color for t in figure.data if any(x == 0 and v == y for x, v in zip(t.x, t.y, strict=True))]
+        assert at_leaf == [colour], label

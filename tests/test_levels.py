@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from analysis.levels import choose_counts, group_topics, topic_stability
+from analysis.levels import adjusted_rand, choose_counts, group_topics, topic_stability
 
 
 def _nested_groups(n_broad=4, per_broad=5, n_points=30, dim=64, seed=0):
@@ -51,3 +51,15 @@ def test_grouping_nests_and_stability_separates_real_from_arbitrary_topics():
     arbitrary = rng.integers(0, 20, size=600)
     fine, _ = topic_stability(noise, arbitrary, groups, seed=0)
     assert fine.max() < 0.3 and ((0 <= fine) & (fine <= 1)).all()
+
+
+def test_adjusted_rand_is_scikit_learns_to_the_last_bit():
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(3)
+    pairs = [(np.zeros(5, int), np.zeros(5, int)), (np.arange(6), np.arange(6)), (np.zeros(4, int), np.arange(4))]
+    for n, ka, kb in [(2, 2, 1), (50, 3, 7), (1200, 14, 17), (3000, 5, 5)]:
+        a = rng.integers(ka, size=n)
+        pairs += [(a, rng.integers(kb, size=n)), (a, np.where(rng.random(n) < 0.8, a, rng.integers(ka, size=n)))]
+    for a, b in pairs:
+        assert adjusted_rand(a, b) == adjusted_rand_score(a, b)

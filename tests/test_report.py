@@ -143,3 +143,40 @@ def test_a_broken_static_export_is_redone_then_reported(tmp_path, monkeypatch):
     monkeypatch.setattr(pio, "write_images", lambda figures, paths, **kwargs: [p.write_bytes(b"") for p in paths])
     with pytest.raises(OSError, match="PNG/SVG export failed twice for a.png, b.png, a.svg, b.svg"):
         export.write_static(figures, tmp_path)
+
+
+def test_static_images_come_from_the_cache_unless_changed_or_broken(monkeypatch, tmp_path):
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from analysis.figures import export
+
+    calls = []
+
+    def fake(figures, paths, **kwargs):
+        calls.append(sorted(p.name for p in paths))
+        for figure, path in zip(figures, paths, strict=True):
+            title = figure.layout.title.text
+            whole = b"\x89PNG\r\n\x1a\n%sIEND\xaeB`\x82" if path.suffix == ".png" else b"<svg>%s</svg>"
+            path.write_bytes(whole % title.encode())
+
+    monkeypatch.setattr(export, "find_browser", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(pio, "write_images", fake)
+    cache = tmp_path / "cache"
+    figures = {"a": go.Figure(layout_title_text="A"), "b": go.Figure(layout_title_text="B")}
+    names = ["a.png", "b.png", "a.svg", "b.svg"]
+    export.write_static(figures, tmp_path / "one", cache=cache)
+    export.write_static(figures, tmp_path / "two", cache=cache)
+    assert calls == [sorted(names)]  # the second export rendered nothing
+    assert [(tmp_path / "two" / n).read_bytes() for n in names] == [(tmp_path / "one" / n).read_bytes() for n in names]
+    # a changed figure is rendered again, and so is a cached image cut short; the rest is copied
+    figures["b"] = go.Figure(layout_title_text="B, changed")
+    next(f for f in cache.iterdir() if f.read_bytes() == b"<svg>A</svg>").write_bytes(b"<svg>A")
+    export.write_static(figures, tmp_path / "three", cache=cache)
+    assert calls[1] == ["a.svg", "b.png", "b.svg"]
+    assert (tmp_path / "three" / "a.svg").read_bytes() == b"<svg>A</svg>"
+    assert (tmp_path / "three" / "a.png").read_bytes() == (tmp_path / "one" / "a.png").read_bytes()
+    # the cache keeps at most CACHE_BYTES
+    monkeypatch.setattr(export, "CACHE_BYTES", 0)
+    export.write_static({"c": go.Figure(layout_title_text="C")}, tmp_path / "four", cache=cache)
+    assert not list(cache.glob("*.*"))

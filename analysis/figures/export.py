@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import importlib.metadata
 import logging
 import os
 import shutil
@@ -11,10 +13,13 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from analysis._io import atomic_path
+
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 STATIC_FORMATS = ("png", "svg")
 _SCALE = {"png": 2, "svg": 1}  # PNG at twice the layout pixels (sharp when pasted); SVG at its own size
 _ATTEMPTS = 2
+CACHE_BYTES = 256 * 2**20  # the image cache keeps the most recently used files up to this size
 
 
 def find_browser() -> str | None:
@@ -61,13 +66,70 @@ def _quiet_browser_channel() -> Iterator[None]:
         logger.propagate = propagate
 
 
-def write_static(figures: dict[str, go.Figure], directory: Path, *, width: int = 1000) -> list[Path]:
+def _renderer() -> str:
+    """What else decides an image's bytes: the browser (its path and build) and the versions of the exporters."""
+    browser = Path(find_browser() or "none")
+    stamp = browser.stat() if browser.is_file() else None
+    versions = [importlib.metadata.version(name) for name in ("plotly", "kaleido")]
+    return f"{browser}|{stamp.st_size if stamp else 0}|{stamp.st_mtime_ns if stamp else 0}|{'|'.join(versions)}"
+
+
+def _cache_key(figure: go.Figure, path: Path, width: int, renderer: str) -> str:
+    spec = f"{renderer}|{path.suffix}|{width}|{figure.layout.height}|{_SCALE[path.suffix[1:]]}|{figure.to_json()}"
+    return hashlib.sha256(spec.encode()).hexdigest()[:32] + path.suffix
+
+
+def _from_cache(jobs: list, cache: Path, width: int) -> list:
+    """Copy the images already in ``cache`` into place; return the jobs still to render, with their keys."""
+    renderer, pending = _renderer(), []
+    for figure, path in jobs:
+        key = _cache_key(figure, path, width, renderer)
+        stored = cache / key
+        if _complete(stored):
+            with atomic_path(path) as tmp:
+                shutil.copyfile(stored, tmp)
+            os.utime(stored)  # recently used: kept longest
+        else:
+            pending.append((figure, path, key))
+    return pending
+
+
+def _to_cache(rendered: list, cache: Path) -> None:
+    for _, path, key in rendered:
+        with atomic_path(cache / key) as tmp:
+            shutil.copyfile(path, tmp)
+    files = sorted(cache.glob("*.*"), key=lambda f: f.stat().st_mtime, reverse=True)
+    total = 0
+    for file in files:
+        total += file.stat().st_size
+        if total > CACHE_BYTES:
+            file.unlink(missing_ok=True)
+
+
+def write_static(
+    figures: dict[str, go.Figure], directory: Path, *, width: int = 1000, cache: Path | None = None
+) -> list[Path]:
     """PNG (at twice the layout size) and SVG (at the layout size) of every figure, in one kaleido call (one
     browser start); every file is checked to be whole, and the ones that are not are exported again.
 
-    Raises ``RuntimeError`` naming how to get a browser when none is found, and ``OSError`` naming the files
-    that failed twice.
+    ``cache``: a folder of images rendered before, by a hash of the figure, its size and format, the browser
+    and the exporters' versions: a figure found there is copied, not rendered again (a rerun on the same
+    papers starts no browser). It keeps the most recently used :data:`CACHE_BYTES`.
+
+    Raises ``RuntimeError`` naming how to get a browser when one is needed and none is found, and ``OSError``
+    naming the files that failed twice.
     """
+    directory.mkdir(parents=True, exist_ok=True)
+    jobs = [(figure, directory / f"{name}.{fmt}") for fmt in STATIC_FORMATS for name, figure in figures.items()]
+    pending = _from_cache(jobs, cache, width) if cache is not None else [(f, p, "") for f, p in jobs]
+    if pending:
+        _render([(figure, path) for figure, path, _ in pending], width)
+        if cache is not None:
+            _to_cache(pending, cache)
+    return [path for _, path in jobs]
+
+
+def _render(jobs: list, width: int) -> None:
     if find_browser() is None:
         raise RuntimeError(
             "no Chromium or Chrome found, so figures were written as HTML only; for PNG and SVG install one "
@@ -75,7 +137,6 @@ def write_static(figures: dict[str, go.Figure], directory: Path, *, width: int =
         )
     import plotly.io as pio
 
-    jobs = [(figure, directory / f"{name}.{fmt}") for fmt in STATIC_FORMATS for name, figure in figures.items()]
     pending, error = jobs, None
     for _ in range(_ATTEMPTS):
         with _quiet_browser_channel():
@@ -91,7 +152,7 @@ def write_static(figures: dict[str, go.Figure], directory: Path, *, width: int =
                 error = failure
         pending = [(figure, path) for figure, path in pending if not _complete(path)]
         if not pending:
-            return [path for _, path in jobs]
+            return
     names = ", ".join(path.name for _, path in pending)
     reason = f": {type(error).__name__}: {error}".splitlines()[0] if error else ""
     raise OSError(f"PNG/SVG export failed twice for {names}{reason}")

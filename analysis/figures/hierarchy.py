@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.figure_factory as ff
 import plotly.graph_objects as go
-from scipy.cluster.hierarchy import linkage
+from scipy.cluster.hierarchy import dendrogram, linkage
 
-from analysis.figures.theme import bounded, finish, short
+from analysis.figures.theme import bounded, finish, short, topic_colour
 
 _STEP = 1e-3  # keeps joins above the cut strictly ordered
+_ABOVE_CUT = "#9e9e9e"
 
 
 def nested_linkage(centres: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, float]:
@@ -52,23 +52,39 @@ def nested_linkage(centres: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray,
 
 def topic_hierarchy(topics: pd.DataFrame, centres: np.ndarray) -> go.Figure:
     """Which topics are close: topics joined lower in the tree have more similar papers. With a
-    ``broad_topic`` column, each broad topic is one coloured subtree and the dashed line marks the cut."""
+    ``broad_topic`` column, each broad topic is one subtree in its colour (that of the treemap) and the dashed
+    line marks the cut."""
     if len(topics) < 2:
         raise ValueError("a hierarchy needs at least 2 topics")
-    labels = [short(label, 36) for label in topics["label"]]
     groups = topics["broad_topic"].to_numpy() if "broad_topic" in topics else np.zeros(len(topics), dtype=int)
     tree, cut = nested_linkage(np.asarray(centres, dtype=float), groups)
+    n = len(topics)
+    group_of = dict(enumerate(groups))  # node id -> broad topic, for leaves and the joins within one
+    for row, (left, right, height, _) in enumerate(tree):
+        same = group_of.get(int(left)) == group_of.get(int(right))
+        group_of[n + row] = group_of[int(left)] if same and height <= cut else None
     n_broad = len(np.unique(groups))
-    figure = ff.create_dendrogram(
-        centres,
-        orientation="left",
-        labels=labels,
-        linkagefun=lambda x: tree,
-        distfun=lambda x: x,  # linkage takes the observations themselves
-        color_threshold=cut + _STEP / 2 if n_broad > 1 else None,
+    colour = {}
+    for node, group in group_of.items():
+        colour[node] = _ABOVE_CUT if group is None or n_broad == 1 else topic_colour(int(group))
+    labels = [short(label, 36) for label in topics["label"]]
+    tree_plot = dendrogram(tree, labels=labels, no_plot=True, link_color_func=colour.get)
+    lines: dict[str, tuple[list, list]] = {}
+    for xs, ys, line_colour in zip(tree_plot["dcoord"], tree_plot["icoord"], tree_plot["color_list"], strict=True):
+        x, y = lines.setdefault(line_colour, ([], []))
+        x.extend([*xs, None])
+        y.extend([*(-v for v in ys), None])
+    figure = go.Figure(
+        [
+            go.Scatter(x=x, y=y, mode="lines", line={"color": line_colour, "width": 2}, hoverinfo="skip")
+            for line_colour, (x, y) in lines.items()
+        ]
     )
+    leaves = -(10 * np.arange(n) + 5.0)  # scipy puts leaf i of the drawing order at 10 i + 5
     figure.update_layout(
-        xaxis={"title": "cosine distance between topic centres"}, yaxis={"automargin": True}, showlegend=False
+        xaxis={"title": "cosine distance between topic centres", "range": [0, 1.04 * tree[-1, 2]], "zeroline": False},
+        yaxis={"tickmode": "array", "tickvals": leaves.tolist(), "ticktext": tree_plot["ivl"], "automargin": True},
+        showlegend=False,
     )
     subtitle = "topics joined further left are more alike"
     if n_broad > 1:

@@ -1,0 +1,50 @@
+"""What a run imports: a warm run (every vector cached) loads neither torch nor what BERTopic imports for
+features this package does not use (UMAP and numba, Plotly's figure factory), and those stay available."""
+
+import json
+import subprocess
+import sys
+
+from conftest import DATA, ROOT
+
+HEAVY = ("torch", "transformers", "umap", "numba", "plotly.figure_factory", "jsonschema")
+
+
+def _python(code: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_bertopic_is_imported_without_torch_umap_or_plotting_yet_all_of_it_works():
+    seen = _python(
+        "import json, sys\n"
+        "from analysis._bertopic import bertopic_class\n"
+        f"bertopic_class(); loaded = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "import bertopic\n"
+        "deferred = type(bertopic.plotting).__name__\n"
+        "from bertopic.plotting import visualize_topics\n"
+        "from bertopic.plotting._documents import visualize_documents\n"
+        "from bertopic.representation import TextGeneration\n"
+        "print(json.dumps([loaded, deferred, visualize_topics.__module__, visualize_documents.__module__,\n"
+        "    type(bertopic.plotting).__name__, TextGeneration.__module__, 'umap' in sys.modules]))"
+    )
+    assert seen == [
+        [],
+        "_DeferredPlotting",
+        "bertopic.plotting._topics",
+        "bertopic.plotting._documents",
+        "module",
+        "bertopic.representation._textgeneration",
+        True,
+    ]
+
+
+def test_a_warm_run_imports_nothing_heavy(seed_result, tmp_path):
+    # seed_result filled this session's cache with the seeds' vectors; the run below only reads them
+    loaded = _python(
+        "import json, sys\n"
+        "from analysis.pipeline import run\n"
+        f"run([{str(DATA)!r}], {str(tmp_path / 'out')!r}, static=False, log=lambda _: None)\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
+    assert loaded == []
