@@ -8,16 +8,18 @@ The pipeline, one function per stage::
     trends = topic_trends(assign_periods(result.papers))  # analysis.trends (dated digests)
     figure = topic_sizes(tables.counts)               # analysis.figures
 
-Heavy libraries (torch, BERTopic) load only when a stage that needs them runs.
+Heavy libraries (torch, BERTopic) load only when a stage that needs them runs. Errors a user can fix derive
+from :class:`AnalysisError` (:mod:`analysis.errors`).
 """
 
-from analysis.digests import DigestError, DigestWarning, load_digests
+from analysis.digests import DigestWarning, load_digests
+from analysis.errors import AnalysisError, DigestError, EmbeddingError, ExportError, InputError, NoBrowserError
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name):  # lazy: `import analysis` stays fast for the loader and the CLI's --help
-    if name in {"fit_topics", "relabel_topics", "load_topics", "save_topics"}:
+    if name in {"fit_topics", "relabel_topics", "load_topics", "save_topics", "TopicResult"}:
         from analysis import topics
 
         return getattr(topics, name)
@@ -33,14 +35,20 @@ def __getattr__(name):  # lazy: `import analysis` stays fast for the loader and 
 
 
 __all__ = [
+    "AnalysisError",
     "assign_periods",
     "DigestError",
     "DigestWarning",
+    "EmbeddingError",
+    "ExportError",
     "fit_topics",
+    "InputError",
     "load_digests",
     "load_topics",
+    "NoBrowserError",
     "overlap_tables",
     "relabel_topics",
     "save_topics",
     "topic_trends",
+    "TopicResult",
 ]

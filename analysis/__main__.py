@@ -11,6 +11,7 @@ from pathlib import Path
 from analysis import __version__
 from analysis._io import plural
 from analysis.embeddings import PRECISIONS
+from analysis.errors import AnalysisError, InputError
 from analysis.overlap import MAX_GROUPS
 from analysis.trends import MAX_AUTO_PERIODS, PERIODS
 
@@ -128,9 +129,9 @@ def _check(args: argparse.Namespace) -> None:
     """Argument mistakes of ``load`` caught before any work (``run`` checks its own: see ``pipeline.run``)."""
     if args.command == "load":
         if Path(args.out).suffix.lower() not in {".csv", ".parquet"}:
-            raise ValueError(f"{args.out}: --out must end in .csv or .parquet")
+            raise InputError(f"{args.out}: --out must end in .csv or .parquet")
         if Path(args.out).is_dir():
-            raise ValueError(f"{args.out}: --out is a directory; give a .csv or .parquet file name")
+            raise InputError(f"{args.out}: --out is a directory; give a .csv or .parquet file name")
 
 
 def _cmd_load(args: argparse.Namespace) -> None:
@@ -191,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             _check(args)
             {"load": _cmd_load, "run": _cmd_run, "evaluate": _cmd_evaluate}[args.command](args)
-        except (ValueError, OSError) as error:  # DigestError is a ValueError; both carry a one-line message
+        except (AnalysisError, OSError) as error:  # what the user can fix (a file, an argument, the disk): one line
             print(f"error: {error}", file=sys.stderr)
             return 1
     return 0

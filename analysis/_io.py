@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.errors import InputError
+
 RUN_MARKER = "report.html"  # every run writes it: a directory holding it is an earlier run's output
 
 
@@ -64,13 +66,13 @@ def quiet_logger(name: str) -> Iterator[None]:
 
 
 def check_out_dir(target: str | Path, flag: str = "--out") -> None:
-    """Raise ``ValueError`` unless ``target`` can take a run's outputs: new, an empty directory, or the output
+    """Raise ``InputError`` unless ``target`` can take a run's outputs: new, an empty directory, or the output
     directory of an earlier run (which the run replaces whole)."""
     target = Path(target)
     if target.exists() and not target.is_dir():
-        raise ValueError(f"{target}: {flag} names an existing file; give a directory for the outputs")
+        raise InputError(f"{target}: {flag} names an existing file; give a directory for the outputs")
     if target.is_dir() and any(target.iterdir()) and not (target / RUN_MARKER).is_file():
-        raise ValueError(
+        raise InputError(
             f"{target}: {flag} is a directory with other files in it (no {RUN_MARKER} from an earlier run); "
             "give a new or empty directory, since a run replaces everything in it"
         )
@@ -100,7 +102,7 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".parquet"}:
-        raise ValueError(f"{path}: output must end in .csv or .parquet, got {suffix or 'no suffix'!r}")
+        raise InputError(f"{path}: output must end in .csv or .parquet, got {suffix or 'no suffix'!r}")
     with atomic_path(path) as tmp:
         if suffix == ".csv":
             frame.to_csv(tmp, index=False, lineterminator="\n")

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from analysis.errors import InputError
+
 __all__ = ["connect", "check_cluster_args", "nearest_centres"]
 
 PLACE_CHUNK = 50_000  # papers per placement task: a 73 MB block of vectors
@@ -27,9 +29,9 @@ _WORKER_MODELS: dict = {}  # per worker process: one loaded model per (model, pr
 def check_cluster_args(scheduler: str | None, workers: int | None) -> None:
     """Refuse, before any work, a cluster request that cannot be met."""
     if scheduler and workers:
-        raise ValueError("--scheduler and --workers exclude each other: join a cluster or start one")
+        raise InputError("--scheduler and --workers exclude each other: join a cluster or start one")
     if (scheduler or workers) and importlib.util.find_spec("distributed") is None:
-        raise ValueError("--scheduler and --workers need Dask: pip install 'digest-topics[dask]'")
+        raise InputError("--scheduler and --workers need Dask: pip install 'digest-topics[dask]'")
 
 
 @contextlib.contextmanager
@@ -46,7 +48,7 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         try:
             client = Client(scheduler, timeout="20s")
         except OSError as error:
-            raise ValueError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({error})") from None
+            raise InputError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({error})") from None
         with client:
             yield client
         return

@@ -21,6 +21,7 @@ import pandas as pd
 
 from analysis import int8
 from analysis._io import atomic_path
+from analysis.errors import EmbeddingError
 
 __all__ = ["DEFAULT_MODEL", "Embedder", "EmbeddingError", "paper_texts"]
 
@@ -34,10 +35,6 @@ BATCH_SIZE = 8
 # Texts per encode call, each stored in the cache as it is done: a killed run resumes where it stopped, and memory
 # stays flat (one encode call over 37,620 abstracts grew the process to 11 GB; see bench/README.md).
 CHUNK_SIZE = 512
-
-
-class EmbeddingError(ValueError):
-    """The embedding model cannot be found, verified or loaded."""
 
 
 def paper_texts(papers: pd.DataFrame) -> list[str]:
@@ -130,7 +127,9 @@ def _progress(total: int):
 
 
 class EmbeddingCache:
-    """Vectors on disk, in shards named by the sha256 of their bytes (a corrupt shard is detected and dropped)."""
+    """Vectors on disk, in shards named by the sha256 of their bytes: a corrupt or cut shard is detected and
+    dropped, and runs sharing the cache never see each other's half-written files (each shard is written
+    under a temporary name and renamed into place)."""
 
     def __init__(self, directory: Path):
         self.directory = directory
@@ -138,7 +137,10 @@ class EmbeddingCache:
     def load(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         wanted, found = set(keys), {}
         for shard in sorted(self.directory.glob("*.npz")) if self.directory.is_dir() else []:
-            data = shard.read_bytes()
+            try:
+                data = shard.read_bytes()  # another run may have dropped it since the listing
+            except FileNotFoundError:
+                continue
             try:
                 if hashlib.sha256(data).hexdigest()[:32] != shard.stem:
                     raise ValueError("checksum mismatch")
@@ -185,9 +187,9 @@ class Embedder:
 
     Examples
     --------
-    >>> vectors = Embedder().embed(["A paper about KV caches."])  # doctest: +SKIP
-    >>> vectors.shape  # doctest: +SKIP
-    (1, 384)
+    >>> vectors = Embedder().embed(["A paper about KV caches."])
+    >>> vectors.shape, round(float(vectors[0] @ vectors[0]), 3)
+    ((1, 384), 1.0)
     """
 
     def __init__(self, model: str | os.PathLike | None = None, *, precision: str = "auto", cache=None, client=None):

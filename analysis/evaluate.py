@@ -24,6 +24,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from analysis.embeddings import Embedder, paper_texts
+from analysis.errors import InputError
 from analysis.topics import fit_topics
 
 __all__ = ["evaluate", "format_table", "npmi_coherence", "topic_diversity"]
@@ -117,7 +118,7 @@ def evaluate(
     Returns a frame with one row per metric and the columns ``ours`` and ``bertopic_defaults``.
     """
     if label_column is not None and label_column not in papers.columns:
-        raise ValueError(f"no column {label_column!r} in the papers (columns: {', '.join(papers.columns)})")
+        raise InputError(f"no column {label_column!r} in the papers (columns: {', '.join(papers.columns)})")
     texts = paper_texts(papers)
     vectors = (embedder or Embedder()).embed_papers(papers)
     labels = papers[label_column] if label_column else None

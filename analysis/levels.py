@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.errors import InputError
+
 __all__ = [
     "LEVEL_RULES",
     "Granularity",
@@ -102,14 +104,14 @@ def check_counts(
     *,
     names: tuple[str, str] = ("n_topics", "n_broad"),
 ) -> None:
-    """Raise ``ValueError`` unless the given counts fit ``n_papers`` (``None``: not known yet, so only the checks
+    """Raise ``InputError`` unless the given counts fit ``n_papers`` (``None``: not known yet, so only the checks
     that need no papers) and broad topics do not outnumber fine ones; ``names`` are what the message calls the
     two counts (e.g. the command-line flags)."""
     for name, value in zip(names, (n_topics, n_broad), strict=True):
         if value is not None and not 1 <= int(value) <= (int(value) if n_papers is None else n_papers):
-            raise ValueError(f"{name} must be between 1 and the number of papers ({n_papers}), got {value}")
+            raise InputError(f"{name} must be between 1 and the number of papers ({n_papers}), got {value}")
     if n_topics is not None and n_broad is not None and n_broad > n_topics:
-        raise ValueError(f"{names[1]} ({n_broad}) cannot exceed {names[0]} ({n_topics}): broad topics group fine ones")
+        raise InputError(f"{names[1]} ({n_broad}) cannot exceed {names[0]} ({n_topics}): broad topics group fine ones")
 
 
 def adjusted_rand(a: np.ndarray, b: np.ndarray) -> float:

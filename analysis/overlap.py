@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.errors import InputError
+
 __all__ = [
     "ALPHA",
     "CLASS_RULES",
@@ -32,6 +34,7 @@ __all__ = [
     "classify_topics",
     "digest_similarity",
     "enrichment",
+    "ordered_groups",
     "overlap_tables",
     "shared_papers",
     "topic_digest_counts",
@@ -63,7 +66,7 @@ def choose_unit(papers: pd.DataFrame, group_by: str | None = None) -> str:
     """
     if group_by is not None:
         if group_by not in papers.columns:
-            raise ValueError(
+            raise InputError(
                 f"--group-by {group_by!r}: no such column (columns: {', '.join(map(str, papers.columns))})"
             )
         return group_by
@@ -71,11 +74,21 @@ def choose_unit(papers: pd.DataFrame, group_by: str | None = None) -> str:
     return "period" if papers["digest"].nunique() > MAX_GROUPS and dated else "digest"
 
 
+def ordered_groups(values, unit: str = "digest") -> list:
+    """The distinct ``values`` of a grouping column in the order every table and figure shows them: periods in
+    time order (their names sort so), digests and other groups in the order they first occur (input order).
+
+    >>> ordered_groups(["b", "a", "b"]), ordered_groups(["2025-02", "2025-01"], "period")
+    (['b', 'a'], ['2025-01', '2025-02'])
+    """
+    return sorted(set(values)) if unit == "period" else list(dict.fromkeys(values))
+
+
 def topic_digest_counts(papers: pd.DataFrame, by: str = "digest") -> pd.DataFrame:
     """One row per topic x group of ``by`` (default: digest): ``count``, ``<by>_size`` and ``share`` (count /
     group size). Periods in time order (their names sort so), other groups in input order."""
     values = papers[by].astype(str).where(papers[by].notna(), "")
-    groups = sorted(set(values)) if by == "period" else list(dict.fromkeys(values))
+    groups = ordered_groups(values, by)
     labels = papers.drop_duplicates("topic").set_index("topic")["topic_label"]
     counts = pd.crosstab(papers["topic"], values.rename(by)).reindex(columns=groups, fill_value=0)
     tidy = counts.stack().rename("count").reset_index()
@@ -147,7 +160,7 @@ def digest_similarity(counts: pd.DataFrame) -> pd.DataFrame:
 
     unit = unit_of(counts)
     shares = counts.pivot(index=unit, columns="topic", values="share")
-    digests = list(dict.fromkeys(counts[unit]))
+    digests = ordered_groups(counts[unit], unit)
     shares = shares.reindex(digests)
     values = shares.to_numpy()
     distance = np.array(
@@ -195,7 +208,7 @@ def overlap_tables(papers: pd.DataFrame, *, by: str = "digest", alpha: float = A
     ('digest', ['shared', 'shared'])
     """
     if by not in papers.columns:
-        raise ValueError(f"no column {by!r} to compare topics across")
+        raise InputError(f"no column {by!r} to compare topics across")
     counts = enrichment(topic_digest_counts(papers, by=by))
     return OverlapTables(
         counts=counts,

@@ -12,13 +12,14 @@ from analysis._io import RUN_MARKER, atomic_dir, check_out_dir, plural
 from analysis.cluster import check_cluster_args, connect
 from analysis.digests import load_digests
 from analysis.embeddings import Embedder, cache_dir
+from analysis.errors import InputError, NoBrowserError
 from analysis.figures import build_figures
 from analysis.figures.export import write_html, write_static
 from analysis.levels import check_counts, unit_rows
 from analysis.overlap import MAX_GROUPS, choose_unit, overlap_tables
 from analysis.projection import project_2d
 from analysis.report import render_report
-from analysis.topics import broad_level, check_model_dir, fit_topics, load_topics, save_topics, terms_frame
+from analysis.topics import broad_level, check_model_dir, fit_topics, load_topics, save_topics
 from analysis.trends import MIN_PERIODS, PERIODS, Trends, assign_periods, topic_trends
 
 __all__ = ["periods_and_trends", "run"]
@@ -87,7 +88,7 @@ def run(
     """
     clock = Stopwatch()
     if period not in PERIODS:
-        raise ValueError(f"--period must be one of {', '.join(PERIODS)}; got {period!r}")
+        raise InputError(f"--period must be one of {', '.join(PERIODS)}; got {period!r}")
     flags = ("--n-topics", "--n-broad")
     check_out_dir(out)
     check_cluster_args(scheduler, workers)
@@ -102,7 +103,7 @@ def run(
     check_counts(len(papers), n_topics, n_broad, names=flags)
     saved = load_topics(model_dir) if model_dir else None
     if saved and embedding_model and embedding_model != saved.params["embedding_model"]:
-        raise ValueError(
+        raise InputError(
             f"--embedding-model {embedding_model!r} differs from the saved topics' "
             f"{saved.params['embedding_model']!r}: placing papers needs the same embeddings"
         )
@@ -119,7 +120,7 @@ def run(
             topics = saved.topics.assign(size=saved.topics["topic"].map(sizes).fillna(0).astype(int))
             broad_sizes = papers["broad_topic"].value_counts()
             broad = saved.broad.assign(size=saved.broad["broad_topic"].map(broad_sizes).fillna(0).astype(int))
-            terms, centres, params = terms_frame(saved.model, topics), saved.centres, dict(saved.params)
+            terms, centres, params = saved.terms, saved.centres, dict(saved.params)
             params["placed_onto"] = str(model_dir)
             log(f"placed them onto {plural(len(topics), 'saved topic')}; {int(papers['novel'].sum())} flagged as novel")
             clock.lap("place")
@@ -166,7 +167,7 @@ def run(
         if static:
             try:
                 write_static(figures, staging / "figures", cache=cache_dir() / "figures")
-            except RuntimeError as error:
+            except NoBrowserError as error:
                 log(str(error))
             clock.lap("static")
         _write_csv(papers, staging / "papers.csv")

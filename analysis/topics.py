@@ -15,6 +15,7 @@ What differs from BERTopic's defaults, and why (measured in ``docs/quality.md``)
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import re
@@ -28,6 +29,7 @@ from analysis._bertopic import bertopic_class
 from analysis._io import quiet_logger
 from analysis.cluster import nearest_centres
 from analysis.embeddings import Embedder, paper_texts
+from analysis.errors import InputError
 from analysis.labels import STOP_WORDS, covering_terms, unique_labels
 from analysis.levels import (
     Granularity,
@@ -41,7 +43,6 @@ from analysis.levels import (
 
 __all__ = [
     "TopicResult",
-    "SavedTopics",
     "broad_level",
     "check_model_dir",
     "fit_topics",
@@ -63,13 +64,15 @@ TOKEN_PATTERN = r"(?u)\b\w[\w-]*\w\b"  # words of 2+ characters, hyphenated ones
 
 @dataclass
 class TopicResult:
-    """A fitted topic model and what it says about the papers.
+    """Fitted topics, in the manner of a scikit-learn estimator: :func:`fit_topics` fits them once;
+    :meth:`assign` places papers onto them (new ones, or those they were fitted on, which get their own
+    topics back); :meth:`save` writes them and :func:`load_topics` reads them back as the same type.
 
     Attributes
     ----------
-    papers : DataFrame
-        The papers frame with ``topic`` (int), ``topic_label`` (str), ``broad_topic`` and
-        ``broad_topic_label`` added.
+    papers : DataFrame or None
+        The papers fitted on, with ``topic`` (int), ``topic_label`` (str), ``broad_topic`` and
+        ``broad_topic_label`` added; None for loaded topics (the papers are not saved).
     topics : DataFrame
         One row per fine topic: ``topic``, ``label``, ``size``, ``top_terms``, ``representative_titles``,
         ``stability`` (0–1), ``broad_topic``, ``broad_topic_label``.
@@ -78,30 +81,82 @@ class TopicResult:
         its fine topics), ``top_terms``, ``representative_titles``, ``stability``.
     model : bertopic.BERTopic
         The fitted BERTopic model, for BERTopic's own API.
-    embeddings : ndarray
-        One L2-normalised row per paper.
+    embeddings : ndarray or None
+        One L2-normalised row per fitted paper; None for loaded topics.
     terms : DataFrame
         One row per topic and top term: ``topic``, ``topic_label``, ``term``, ``weight`` (c-TF-IDF).
     centres : ndarray
-        One L2-normalised row per topic (in ``topics`` order): the mean of its papers' embeddings.
+        One L2-normalised row per topic (in ``topics`` order): the direction of its papers' mean embedding.
     params : dict
         The parameters used (seed, number of topics, embedding model...).
-    granularity : Granularity
-        How the two counts were chosen, with the evidence.
+    granularity : Granularity or None
+        How the two counts were chosen, with the evidence; None for loaded topics.
     messages : list of str
         What a user should know, e.g. that a tiny corpus was kept in one topic.
+    centroids : ndarray or None
+        The k-means centres (one row per topic, not normalised) that :meth:`assign` places papers by; None in
+        topics saved before they were kept (placed by ``centres`` then).
     """
 
-    papers: pd.DataFrame
+    papers: pd.DataFrame | None
     topics: pd.DataFrame
     broad: pd.DataFrame
     model: object
-    embeddings: np.ndarray
+    embeddings: np.ndarray | None
     terms: pd.DataFrame
     centres: np.ndarray
     params: dict
-    granularity: Granularity
+    granularity: Granularity | None = None
     messages: list[str] = field(default_factory=list)
+    centroids: np.ndarray | None = None
+
+    def assign(
+        self,
+        papers: pd.DataFrame,
+        *,
+        embedder: Embedder | None = None,
+        embeddings: np.ndarray | None = None,
+        client=None,
+    ) -> pd.DataFrame:
+        """The papers with each placed onto its topic: the nearest k-means centre, the rule the fit itself
+        assigned by, so the papers the topics were fitted on get their own topics back. Adds ``topic``,
+        ``topic_label``, ``broad_topic``, ``broad_topic_label``, ``topic_similarity`` (cosine to the topic's
+        centre) and ``novel``: farther from its topic than all but 2% of the fitted papers.
+
+        ``embeddings`` (one row per paper, from the fitted embedding model) skip embedding; by default the
+        papers are embedded with the fit's model and precision. With a Dask ``client``, embedding and placement
+        run on its cluster.
+        """
+        if embeddings is None:
+            embedder = embedder or Embedder(
+                self.params["embedding_model"], precision=self.params["precision"], client=client
+            )
+            embeddings = embedder.embed_papers(papers)
+        vectors = _normalise(np.asarray(embeddings))
+        nearest = _nearest_centroid(vectors, self.centroids if self.centroids is not None else self.centres, client)
+        similarity = np.einsum("ij,ij->i", vectors, self.centres[nearest]) if len(vectors) else np.zeros(0)
+        out = papers.copy()
+        out["topic"] = self.topics["topic"].to_numpy()[nearest].astype(int)
+        out["topic_label"] = self.topics["label"].to_numpy()[nearest]
+        out["broad_topic"] = self.topics["broad_topic"].to_numpy()[nearest].astype(int)
+        out["broad_topic_label"] = self.topics["broad_topic_label"].to_numpy()[nearest]
+        out["topic_similarity"] = similarity.round(4)
+        out["novel"] = out["topic_similarity"] < self.params["novelty_threshold"]
+        return out
+
+    def save(self, directory: str | Path) -> None:
+        """Write these topics into ``directory`` (see :func:`save_topics`)."""
+        save_topics(self, directory)
+
+
+def _nearest_centroid(vectors: np.ndarray, centroids: np.ndarray, client=None) -> np.ndarray:
+    """Index of each row's nearest centroid by Euclidean distance, the k-means rule: the largest
+    ``x·c - |c|²/2``, computed as one dot product of ``[x, 1]`` with ``[c, -|c|²/2]``."""
+    centroids = np.asarray(centroids, dtype=np.float32)
+    offsets = -0.5 * np.einsum("ij,ij->i", centroids, centroids)
+    augmented = np.hstack([vectors, np.ones((len(vectors), 1), dtype=np.float32)])
+    nearest, _ = nearest_centres(augmented, np.hstack([centroids, offsets[:, None]]).astype(np.float32), client)
+    return nearest
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -226,17 +281,24 @@ def fit_topics(
 
     Examples
     --------
-    >>> result = fit_topics(load_digests("data/"), seed=42)  # doctest: +SKIP
-    >>> result.topics[["label", "size", "stability", "broad_topic_label"]].head(3)  # doctest: +SKIP
+    >>> from analysis import load_digests
+    >>> result = fit_topics(load_digests("data/"), seed=42)
+    >>> len(result.topics), len(result.broad), int(result.topics["size"].sum())
+    (12, 4, 186)
+    >>> first = result.topics.iloc[0]
+    >>> str(first["label"]), int(first["size"]), str(first["broad_topic_label"])
+    ('Parallelism and GPU', 22, 'Memory and GPU')
+    >>> bool((result.assign(result.papers)["topic"] == result.papers["topic"]).all())  # placed where it was fitted
+    True
     """
     if papers.empty:
-        raise ValueError("no papers to fit topics on")
+        raise InputError("no papers to fit topics on")
     n_papers = len(papers)
     check_counts(n_papers, n_topics, n_broad)
     embedder = embedder or Embedder()
     vectors = _normalise(embedder.embed_papers(papers) if embeddings is None else np.asarray(embeddings))
     if len(vectors) != n_papers:
-        raise ValueError(f"embeddings have {len(vectors)} rows for {n_papers} papers")
+        raise InputError(f"embeddings have {len(vectors)} rows for {n_papers} papers")
     counts = choose_counts(vectors, seed=seed, n_topics=n_topics, n_broad=n_broad)
     messages = []
     if n_topics is None and counts.n_topics == 1:
@@ -275,6 +337,8 @@ def fit_topics(
     )
     broad_table["stability"] = broad_stability.round(3)
     model.set_topic_labels(dict(enumerate(fine_labels)))
+    kmeans = model.hdbscan_model  # BERTopic renumbers clusters by size: find each topic's own k-means centre
+    centroids = kmeans.cluster_centers_[[kmeans.labels_[np.flatnonzero(fine == t)[0]] for t in range(n_fine)]]
     out = papers.copy()
     out["topic"] = fine
     out["topic_label"] = [fine_labels[t] for t in fine]
@@ -291,8 +355,9 @@ def fit_topics(
         "clustering": "spherical k-means; broad topics group fine topics",
         "novelty_threshold": float(np.quantile(similarity, NOVELTY_QUANTILE)),
     }
+    terms = terms_frame(model, topics)
     return TopicResult(
-        out, topics, broad_table, model, vectors, terms_frame(model, topics), centres, params, counts, messages
+        out, topics, broad_table, model, vectors, terms, centres, params, counts, messages, centroids.astype(np.float32)
     )
 
 
@@ -316,11 +381,15 @@ def relabel_topics(result: TopicResult, labels: dict[int, str]) -> TopicResult:
 
     Examples
     --------
-    >>> result = relabel_topics(result, {0: "Large-batch training"})  # doctest: +SKIP
+    >>> from analysis import fit_topics, load_digests
+    >>> result = fit_topics(load_digests("data/"), seed=42)
+    >>> renamed = relabel_topics(result, {0: "Large-batch training"})
+    >>> renamed.topics.loc[0, "label"], result.topics.loc[0, "label"] != "Large-batch training"
+    ('Large-batch training', True)
     """
     unknown = sorted(set(labels) - set(result.topics["topic"]))
     if unknown:
-        raise ValueError(
+        raise InputError(
             f"no such topic: {unknown} (topics are {result.topics['topic'].min()}..{result.topics['topic'].max()})"
         )
     topics = result.topics.assign(
@@ -329,49 +398,12 @@ def relabel_topics(result: TopicResult, labels: dict[int, str]) -> TopicResult:
     mapping = dict(zip(topics["topic"], topics["label"], strict=True))
     papers = result.papers.assign(topic_label=result.papers["topic"].map(mapping))
     terms = result.terms.assign(topic_label=result.terms["topic"].map(mapping))
-    result.model.set_topic_labels(mapping)
-    return dataclasses.replace(result, papers=papers, topics=topics, terms=terms)
+    model = copy.deepcopy(result.model)  # ``result`` and its model stay as they were
+    model.set_topic_labels(mapping)
+    return dataclasses.replace(result, papers=papers, topics=topics, terms=terms, model=model)
 
 
 # ----------------------------------------------------------------------------------------- save and load
-@dataclass
-class SavedTopics:
-    """Topics saved by :func:`save_topics`: enough to place new papers without refitting."""
-
-    topics: pd.DataFrame
-    broad: pd.DataFrame
-    centres: np.ndarray
-    params: dict
-    model: object
-
-    def assign(
-        self,
-        papers: pd.DataFrame,
-        *,
-        embedder: Embedder | None = None,
-        embeddings: np.ndarray | None = None,
-        client=None,
-    ) -> pd.DataFrame:
-        """Place papers onto the saved topics (nearest centre by cosine); ``novel`` flags papers farther from
-        every topic than all but 2% of the papers the topics were fitted on. ``embeddings`` (one row per
-        paper, from the saved model's embedding model) skip embedding. With a Dask ``client``, embedding and
-        placement run on its cluster."""
-        if embeddings is None:
-            embedder = embedder or Embedder(
-                self.params["embedding_model"], precision=self.params["precision"], client=client
-            )
-            embeddings = embedder.embed_papers(papers)
-        nearest, best = nearest_centres(_normalise(np.asarray(embeddings)), self.centres, client)
-        out = papers.copy()
-        out["topic"] = self.topics["topic"].to_numpy()[nearest].astype(int)
-        out["topic_label"] = self.topics["label"].to_numpy()[nearest]
-        out["broad_topic"] = self.topics["broad_topic"].to_numpy()[nearest].astype(int)
-        out["broad_topic_label"] = self.topics["broad_topic_label"].to_numpy()[nearest]
-        out["topic_similarity"] = best.round(4)
-        out["novel"] = out["topic_similarity"] < self.params["novelty_threshold"]
-        return out
-
-
 def save_topics(result: TopicResult, directory: str | Path) -> None:
     """Save the BERTopic model (safetensors) plus labels, centres and parameters into ``directory``."""
     from analysis._io import atomic_dir
@@ -384,18 +416,20 @@ def save_topics(result: TopicResult, directory: str | Path) -> None:
             save_ctfidf=True,
             save_embedding_model=False,
         )
-        centres = {int(t): c.tolist() for t, c in zip(result.topics["topic"], result.centres, strict=True)}
+        ids = [int(t) for t in result.topics["topic"]]
         meta = {
             "params": result.params,
             "topics": result.topics.to_dict(orient="list"),
             "broad": result.broad.to_dict(orient="list"),
-            "centres": centres,
+            "centres": {t: c.tolist() for t, c in zip(ids, result.centres, strict=True)},
         }
+        if result.centroids is not None:
+            meta["centroids"] = {t: c.tolist() for t, c in zip(ids, result.centroids, strict=True)}
         (staging / _META_FILE).write_text(json.dumps(meta, indent=1))
 
 
 def check_model_dir(directory: str | Path, flag: str = "--model") -> None:
-    """Raise ``ValueError`` with a hint unless ``directory`` holds topics saved by :func:`save_topics` (cheap:
+    """Raise ``InputError`` with a hint unless ``directory`` holds topics saved by :func:`save_topics` (cheap:
     nothing is imported or read but a file listing)."""
     directory = Path(directory)
     if (directory / _META_FILE).is_file():
@@ -406,11 +440,12 @@ def check_model_dir(directory: str | Path, flag: str = "--model") -> None:
         hint = "no such directory"
     else:
         hint = "give the model/ directory that run writes into its --out directory (e.g. out/model)"
-    raise ValueError(f"{directory}: {flag} is not a saved topic model (no {_META_FILE}); {hint}")
+    raise InputError(f"{directory}: {flag} is not a saved topic model (no {_META_FILE}); {hint}")
 
 
-def load_topics(directory: str | Path) -> SavedTopics:
-    """Load topics saved by :func:`save_topics` (offline: the embedding model is not part of the save)."""
+def load_topics(directory: str | Path) -> TopicResult:
+    """Load topics saved by :func:`save_topics` (offline: the embedding model is not part of the save); the
+    papers and embeddings they were fitted on are not saved, so those attributes are None."""
     BERTopic = bertopic_class()  # noqa: N806
 
     directory = Path(directory)
@@ -420,8 +455,14 @@ def load_topics(directory: str | Path) -> SavedTopics:
         meta = json.loads(meta_path.read_text())
         topics, broad = pd.DataFrame(meta["topics"]), pd.DataFrame(meta["broad"])
         centres = _normalise(np.array([meta["centres"][str(t)] for t in topics["topic"]], dtype=np.float32))
+        centroids = (
+            np.array([meta["centroids"][str(t)] for t in topics["topic"]], dtype=np.float32)
+            if "centroids" in meta
+            else None
+        )
     except (ValueError, KeyError) as error:
-        raise ValueError(f"{meta_path}: corrupt saved topic model ({error})") from None
+        raise InputError(f"{meta_path}: corrupt saved topic model ({error})") from None
     with quiet_logger("BERTopic"):
         model = BERTopic.load(str(directory / "bertopic"))
-    return SavedTopics(topics, broad, centres, meta["params"], model)
+    terms = terms_frame(model, topics)
+    return TopicResult(None, topics, broad, model, None, terms, centres, meta["params"], centroids=centroids)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.errors import InputError
+
 __all__ = [
     "ALPHA",
     "MAX_AUTO_PERIODS",
@@ -66,7 +68,7 @@ def resolve_period(dates: pd.Series, period: str = "auto") -> str:
     'week'
     """
     if period not in PERIODS:
-        raise ValueError(f"period must be one of {', '.join(PERIODS)}; got {period!r}")
+        raise InputError(f"period must be one of {', '.join(PERIODS)}; got {period!r}")
     if period != "auto":
         return period
     dates = pd.to_datetime(dates).dropna()
@@ -242,7 +244,7 @@ def topic_trends(
 
     ``papers`` needs ``period`` (:func:`assign_periods`), ``digest_date``, ``digest`` and the topic columns;
     papers without a period are left out. ``unit`` names the period unit in the result (default: the one
-    :func:`assign_periods` recorded). Raises ``ValueError`` when no paper has a period.
+    :func:`assign_periods` recorded). Raises ``InputError`` when no paper has a period.
 
     >>> rng = np.random.default_rng(0)
     >>> months = pd.date_range("2025-01-01", periods=12, freq="MS")
@@ -260,10 +262,10 @@ def topic_trends(
     from statsmodels.stats.proportion import confint_proportions_2indep
 
     if "period" not in papers.columns:
-        raise ValueError("papers have no period column: call assign_periods first")
+        raise InputError("papers have no period column: call assign_periods first")
     periods = period_table(papers)
     if periods.empty:
-        raise ValueError("no paper has a digest date, so there are no periods to compare")
+        raise InputError("no paper has a digest date, so there are no periods to compare")
     dated = papers[papers["period"].astype(str) != ""]
     order = periods["period"].tolist()
     counts = pd.crosstab(dated[topic_column], dated["period"]).reindex(columns=order, fill_value=0)

@@ -3,7 +3,7 @@ of 32) on the same texts, with the mean and minimum cosine to its vectors.
 
 Usage::
 
-    python bench/embedding_options.py                 # 300 arXiv abstracts from ../shared/corpora
+    python bench/embedding_options.py                 # 300 arXiv abstracts (bench/README.md: the corpora)
     python bench/embedding_options.py --texts 1000
 
 Options measured: batch sizes 4/8/16, bf16 autocast, the OpenVINO int8 build that ``--precision auto`` uses
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import sys
 import tempfile
 import time
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpora" / "arxiv_cs_2025_balanced.jsonl.gz"
+CORPUS = Path(os.environ.get("BENCH_CORPORA", ROOT.parent / "shared" / "corpora")) / "arxiv_cs_2025_balanced.jsonl.gz"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
 
 

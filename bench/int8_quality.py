@@ -3,17 +3,17 @@ texts, on a labelled corpus.
 
     python bench/int8_quality.py [CORPUS.jsonl.gz] [--label-column primary_category] [--seeds 5]
 
-Default corpus: ``../shared/corpora/arxiv_cs_2025_balanced.jsonl.gz`` (5,909 arXiv abstracts, 8 primary
-categories; see bench/README.md for where the corpora come from). Reports, for each path: the mean and minimum
-cosine of the int8 vectors to the fp32 ones; k-means NMI against the labels (k = number of labels, mean of
-``--seeds`` seeds); our fine and broad topics' NMI/ARI against the labels; and the agreement (ARI) of the
-int8 topics with the fp32 topics at the same seed. Both sets of vectors go through the embedding cache, so a
-rerun embeds nothing. Prints a Markdown table.
-"""
+Default corpus: ``arxiv_cs_2025_balanced.jsonl.gz`` in ``$BENCH_CORPORA`` or ``../shared/corpora`` (5,909
+arXiv abstracts, 8 primary categories; see bench/README.md for where the corpora come from). Reports, for each
+path: the mean and minimum cosine of the int8 vectors to the fp32 ones; k-means NMI against the labels (k =
+number of labels, mean of ``--seeds`` seeds); our fine and broad topics' NMI/ARI against the labels; and the
+agreement (ARI) of the int8 topics with the fp32 topics at the same seed. Both sets of vectors go through the
+embedding cache, so a rerun embeds nothing. Prints a Markdown table."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -25,7 +25,10 @@ from sklearn.metrics import normalized_mutual_info_score as nmi
 from analysis import fit_topics, load_digests
 from analysis.embeddings import Embedder
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "arxiv_cs_2025_balanced.jsonl.gz"
+CORPUS = (
+    Path(os.environ.get("BENCH_CORPORA", Path(__file__).resolve().parents[2] / "shared" / "corpora"))
+    / "arxiv_cs_2025_balanced.jsonl.gz"
+)
 
 
 def main(argv=None) -> int:

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "corpora"
+SHARED = Path(os.environ.get("BENCH_CORPORA", ROOT.parent / "shared" / "corpora"))  # see bench/README.md
 CASES = {
     "seeds": (ROOT / "data", None),
     "hf4k": (SHARED / "hf_daily_papers_2024-05_2025-06.jsonl.gz", None),
@@ -59,10 +59,10 @@ class Timer:
         self._last = now
 
 
-def _peak_mb() -> float:
-    """This process's peak RSS plus the largest of its children's (the browser that renders PNG and SVG): an
-    upper bound on what the run held at once."""
-    return sum(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+def _peak_mb(who=resource.RUSAGE_SELF) -> float:
+    """Peak RSS of this process, or (``RUSAGE_CHILDREN``) of its largest child: the browser that renders PNG
+    and SVG. A forked child's RSS includes the pages it still shares with this process at the fork."""
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def child_ours(paths: list[str], out: str) -> dict:
@@ -80,6 +80,7 @@ def child_ours(paths: list[str], out: str) -> dict:
         "topics": len(result["topics"]),
         "stages": {"import": round(imported, 2), **result["timings"]},
         "peak_mb": round(_peak_mb()),
+        "child_mb": round(_peak_mb(resource.RUSAGE_CHILDREN)),
     }
 
 
@@ -120,6 +121,7 @@ def child_baseline(paths: list[str], out: str) -> dict:
         "topics": len(set(topics)) - (-1 in topics),
         "stages": timer.stages,
         "peak_mb": round(_peak_mb()),
+        "child_mb": round(_peak_mb(resource.RUSAGE_CHILDREN)),
     }
 
 
@@ -228,8 +230,9 @@ STAGES = ["import", "load", "embed", "fit", "trends", "overlap", "map", "figures
 
 
 def _table(all_results: dict) -> str:
-    head = "| case | run | papers | topics | " + " | ".join(STAGES) + " | total s | s / 1k papers | peak MB |"
-    lines = [head, "|" + "---|" * 4 + "---:|" * (len(STAGES) + 3)]
+    head = "| case | run | papers | topics | " + " | ".join(STAGES)
+    head += " | total s | s / 1k papers | peak MB | child MB |"
+    lines = [head, "|" + "---|" * 4 + "---:|" * (len(STAGES) + 4)]
     for case, runs in sorted(all_results.items(), key=lambda item: item[1]["cold"]["papers"]):
         for run, r in runs.items():
             cells = [str(r["stages"].get(s, "")) for s in STAGES]
@@ -237,7 +240,7 @@ def _table(all_results: dict) -> str:
             lines.append(
                 f"| {case} | {run} | {r['papers']} | {r['topics']} | "
                 + " | ".join(cells)
-                + f" | {r['total']} | {per_k:.1f} | {r['peak_mb']} |"
+                + f" | {r['total']} | {per_k:.1f} | {r['peak_mb']} | {r.get('child_mb', '')} |"
             )
     return "\n".join(lines)
 
@@ -311,7 +314,7 @@ def main(argv=None) -> int:
     cases = ["seeds"] if args.smoke else (args.cases or list(CASES))
     missing = [c for c in cases if not CASES[c][0].exists()]
     if missing:
-        raise SystemExit(f"missing corpora for {missing}: they live in ../shared/corpora/")
+        raise SystemExit(f"missing corpora for {missing} in {SHARED}: see bench/README.md, Getting the corpora")
     skip = set(cases) if args.no_baseline == [] else set(args.no_baseline or ())
     command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     out, all_results = Path(args.out), {}
@@ -353,7 +356,9 @@ def _report(all_results: dict, speed: dict, command: str, done: bool) -> str:
             + ("" if _ISA == "native" else f", kernels capped at {_ISA.upper()} ({', '.join(ISA_CAPS[_ISA])})")
             + f". Command: `{command.strip()}`.",
             "Seconds per stage, as `analysis.pipeline.run` times them; `total` is the wall time of the whole "
-            "process; peak memory is its maximum RSS plus its largest child's (the browser of the static export).",
+            "process; peak MB is its maximum RSS. child MB is the largest child's maximum RSS (the browser of the "
+            "static export); a child forked from this process counts the pages it shares with it at the fork, so "
+            "it is not memory on top of peak MB.",
             _table(all_results),
             "Ratios to the BERTopic-defaults pipeline:\n\n" + (_ratios(all_results) or "- (baseline not run)"),
             throughput,

@@ -8,7 +8,7 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import DATA, ROOT, SEED_A, SEED_B
+from helpers import DATA, ROOT, SEED_A, SEED_B
 
 from analysis._io import atomic_dir, atomic_path, check_out_dir
 from analysis.digests import DigestError, load_digests
@@ -146,3 +146,29 @@ def test_cli_name_reaches_the_tables(tmp_path):
     assert pd.read_csv(out)["digest"].drop_duplicates().tolist() == ["Early", "Late"]
     bad = _cli("load", DATA, "--out", out, "--name", "no-equals-sign")
     assert bad.returncode == 2 and "expected FILE=NAME" in bad.stderr
+
+
+def test_errors_a_user_can_fix_are_one_line_and_anything_else_keeps_its_traceback(monkeypatch, capsys, tmp_path):
+    import analysis
+    from analysis import __main__ as cli
+    from analysis.errors import AnalysisError, EmbeddingError, ExportError, InputError, NoBrowserError
+
+    for error in (DigestError, InputError, EmbeddingError, ExportError, NoBrowserError):
+        assert issubclass(error, AnalysisError) and getattr(analysis, error.__name__) is error
+    assert issubclass(DigestError, ValueError) and issubclass(ExportError, OSError)  # what callers catch today
+    out = tmp_path / "papers.csv"
+    for error in (InputError("--n-topics must be between 1 and 3, got 9"), EmbeddingError("weights are missing")):
+
+        def fail(args, error=error):
+            raise error
+
+        monkeypatch.setattr(cli, "_cmd_load", fail)
+        assert cli.main(["load", str(SEED_A), "--out", str(out)]) == 1
+        assert capsys.readouterr().err == f"error: {error}\n"
+
+    def bug(args):
+        raise ValueError("a bug, not the user's doing")
+
+    monkeypatch.setattr(cli, "_cmd_load", bug)
+    with pytest.raises(ValueError, match="a bug"):
+        cli.main(["load", str(SEED_A), "--out", str(out)])

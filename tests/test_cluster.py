@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA
+from helpers import DATA
 
 import analysis.cluster as cluster_module
 from analysis import embeddings

@@ -6,7 +6,7 @@ import warnings
 
 import pandas as pd
 import pytest
-from conftest import DATA, ROOT, SEED_A, SEED_B
+from helpers import DATA, ROOT, SEED_A, SEED_B
 
 from analysis import DigestError, DigestWarning, load_digests
 from analysis.digests import PAPER_COLUMNS, parse_page_text, title_key
@@ -340,3 +340,31 @@ def test_gzipped_jsonl(tmp_path):
     (tmp_path / "bad.csv.gz").write_bytes(b"not gzip")
     with pytest.raises(DigestError, match=r"bad\.csv\.gz: cannot decompress"):
         load_digests(tmp_path / "bad.csv.gz")
+
+
+def test_a_date_line_without_a_year_is_read_against_today(tmp_path):
+    import datetime as dt
+
+    page = tmp_path / "page.txt"
+    page.write_text("Daily Papers\nDec 30\n\nA Title\n\nIts abstract, one sentence.\n")
+    dates = {
+        today: load_digests(page, today=dt.date(*today))["digest_date"].iloc[0].date()
+        for today in [(2026, 1, 5), (2026, 12, 30), (2026, 12, 29)]
+    }
+    assert dates == {
+        (2026, 1, 5): dt.date(2025, 12, 30),  # the latest Dec 30 not after today
+        (2026, 12, 30): dt.date(2026, 12, 30),
+        (2026, 12, 29): dt.date(2025, 12, 30),
+    }
+    given = load_digests(page, year=2024, today=dt.date(2026, 1, 5))["digest_date"].iloc[0]
+    assert given.date() == dt.date(2024, 12, 30)
+
+
+def test_a_table_with_title_and_Title_columns_reads_the_exact_one(tmp_path):
+    # found by tests/test_digests_fuzz.py: both renamed to "title" gave a frame pandas could not index
+    path = tmp_path / "two.csv"
+    path.write_text("Title,title,Abstract,abstract\nShown,Used,Kept aside.,The abstract used.\n")
+    papers = load_digests(path)
+    assert papers[["title", "abstract", "Title", "Abstract"]].values.tolist() == [
+        ["Used", "The abstract used.", "Shown", "Kept aside."]
+    ]

@@ -60,6 +60,43 @@ def test_corrupt_cache_entry_is_recomputed(tmp_path):
     assert hashlib.sha256(shards[0].read_bytes()).hexdigest()[:32] == shards[0].stem
 
 
+def test_runs_sharing_a_cache_never_read_a_half_written_or_vanished_shard(tmp_path):
+    import threading
+
+    from analysis.embeddings import EmbeddingCache
+
+    rng = np.random.default_rng(0)
+    batches = [([f"{w}-{i}" for i in range(50)], rng.normal(size=(50, 384)).astype(np.float32)) for w in range(6)]
+    truth = {k: v for keys, vectors in batches for k, v in zip(keys, vectors, strict=True)}
+    errors, seen = [], []
+
+    def writer(keys, vectors):
+        for _ in range(10):
+            EmbeddingCache(tmp_path).store(keys, vectors)  # the same shard again: renamed over itself
+
+    def reader():
+        for _ in range(30):
+            try:
+                seen.append(EmbeddingCache(tmp_path).load(list(truth)))
+            except Exception as error:  # noqa: BLE001 - any exception is the failure this test looks for
+                errors.append(error)
+
+    def vandal():  # another run finding a shard corrupt drops it while the others read
+        for _ in range(30):
+            for shard in tmp_path.glob("*.npz"):
+                shard.unlink(missing_ok=True)
+
+    threads = [threading.Thread(target=writer, args=batch) for batch in batches]
+    threads += [threading.Thread(target=reader) for _ in range(3)] + [threading.Thread(target=vandal)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert all(np.array_equal(vector, truth[key]) for found in seen for key, vector in found.items())
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
+
+
 def test_an_interrupted_embedding_resumes_from_its_cached_chunks(tmp_path, monkeypatch):
     import analysis.embeddings as embeddings
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from conftest import SEED_FIGURES
+from helpers import SEED_FIGURES
 
 from analysis.figures import (
     build_figures,

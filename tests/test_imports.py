@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from conftest import DATA, ROOT
+from helpers import DATA, ROOT
 
 HEAVY = ("torch", "transformers", "umap", "numba", "plotly.figure_factory", "jsonschema")
 

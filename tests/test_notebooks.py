@@ -6,7 +6,7 @@ import jupytext
 import nbformat
 import pandas as pd
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 

@@ -5,7 +5,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import SEED_A, SEED_B, SEED_FIGURES
+from helpers import SEED_A, SEED_B, SEED_FIGURES
 
 from analysis.figures.export import find_browser
 from analysis.pipeline import run
@@ -180,3 +180,14 @@ def test_static_images_come_from_the_cache_unless_changed_or_broken(monkeypatch,
     monkeypatch.setattr(export, "CACHE_BYTES", 0)
     export.write_static({"c": go.Figure(layout_title_text="C")}, tmp_path / "four", cache=cache)
     assert not list(cache.glob("*.*"))
+
+
+def test_without_a_browser_static_export_says_how_to_get_one(monkeypatch, tmp_path):
+    import plotly.graph_objects as go
+
+    from analysis.errors import NoBrowserError
+    from analysis.figures import export
+
+    monkeypatch.setattr(export, "find_browser", lambda: None)
+    with pytest.raises(NoBrowserError, match="apt-get install chromium"):
+        export.write_static({"a": go.Figure()}, tmp_path)

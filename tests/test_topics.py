@@ -4,8 +4,9 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, ROOT
+from helpers import DATA, ROOT
 
+from analysis.errors import InputError
 from analysis.topics import fit_topics, load_topics, save_topics
 
 
@@ -71,18 +72,25 @@ def test_bad_parameters(seed_papers):
 
 
 def test_save_load_and_place_new_papers(tmp_path, seed_result, seed_papers):
-    save_topics(seed_result, tmp_path / "model")
+    from analysis.topics import TopicResult
+
+    seed_result.save(tmp_path / "model")
     saved = load_topics(tmp_path / "model")
+    assert type(saved) is TopicResult and saved.papers is None and saved.embeddings is None  # one type
     assert saved.topics.equals(seed_result.topics) and saved.broad.equals(seed_result.broad)
-    placed = saved.assign(seed_papers)
-    same = placed["topic"] == seed_result.papers["topic"]
-    assert (placed.loc[same, "broad_topic_label"] == seed_result.papers.loc[same, "broad_topic_label"]).all()
-    # Papers the model was fitted on land in their own topic (k-means assigns to the nearest centre).
-    assert (placed["topic"] == seed_result.papers["topic"]).mean() > 0.95
+    assert saved.terms.equals(seed_result.terms)
+    # Papers the topics were fitted on get their own topics back: placement is the fit's nearest-centre rule.
+    columns = ["topic", "topic_label", "broad_topic", "broad_topic_label"]
+    for topics in (seed_result, saved):
+        placed = topics.assign(seed_papers)
+        pd.testing.assert_frame_equal(placed[columns], seed_result.papers[columns])
     assert placed["novel"].mean() == pytest.approx(0.02, abs=0.02)
     odd = pd.DataFrame({"title": ["Sourdough starter hydration"], "abstract": ["We bake bread at 78% hydration."]})
     assert saved.assign(odd)["novel"].tolist() == [True]
     assert saved.model.custom_labels_ == seed_result.topics["label"].tolist()
+    save_topics(saved, tmp_path / "again")  # a loaded model saves as it was loaded
+    again = load_topics(tmp_path / "again")
+    assert np.array_equal(again.centroids, saved.centroids) and np.array_equal(again.centres, saved.centres)
 
 
 def test_load_refuses_a_folder_that_is_not_a_model(tmp_path):
@@ -157,3 +165,18 @@ def test_cli_run_refusal_writes_nothing(tmp_path):
     assert not out.exists()
     result = _cli("run", DATA, "--model", tmp_path / "nope", "--out", out)
     assert result.returncode == 1 and "not a saved topic model" in result.stderr and not out.exists()
+
+
+def test_relabelling_returns_a_copy_and_leaves_the_result_alone(seed_result):
+    from analysis import relabel_topics
+
+    before = (seed_result.topics.copy(), seed_result.papers.copy(), seed_result.model.custom_labels_)
+    renamed = relabel_topics(seed_result, {0: "Large-batch training"})
+    assert renamed.topics.set_index("topic").at[0, "label"] == "Large-batch training"
+    assert set(renamed.papers.loc[renamed.papers["topic"] == 0, "topic_label"]) == {"Large-batch training"}
+    assert renamed.model.custom_labels_[0] == "Large-batch training"  # no outlier topic: index = topic
+    pd.testing.assert_frame_equal(seed_result.topics, before[0])
+    pd.testing.assert_frame_equal(seed_result.papers, before[1])
+    assert seed_result.model.custom_labels_ == before[2]
+    with pytest.raises(InputError, match=r"no such topic: \[99\]"):
+        relabel_topics(seed_result, {99: "x"})

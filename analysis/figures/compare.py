@@ -5,17 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.errors import InputError
 from analysis.figures.theme import annotated_heatmap, bounded, digest_colour, finish, short, topics_by_size
-from analysis.overlap import ALPHA, unit_of
+from analysis.overlap import ALPHA, ordered_groups, unit_of
 
 
 def digest_butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figure:
     """Two digests back to back: each topic's share of the left digest (left) and the right digest (right);
     topics whose shares differ with q < ``alpha`` (Fisher's exact test, BH) are marked with ★ and their q."""
     unit = unit_of(enriched)
-    digests = list(dict.fromkeys(enriched[unit]))
+    digests = ordered_groups(enriched[unit], unit)
     if len(digests) != 2:
-        raise ValueError(f"a butterfly chart compares exactly 2 {unit}s, got {len(digests)}")
+        raise InputError(f"a butterfly chart compares exactly 2 {unit}s, got {len(digests)}")
     left, right = (enriched[enriched[unit] == d].set_index("topic") for d in digests)
     # largest on top (the first bar is drawn lowest): the same order as the topic sizes and the heatmap
     order = [topic for topic, _ in topics_by_size(enriched).index[::-1]]

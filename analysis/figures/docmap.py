@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.figures.theme import esc, finish, short, topic_colour
+from analysis.overlap import ordered_groups
 
 WEBGL_FROM = 3000  # papers
 SYMBOLS = ["circle", "diamond", "square", "triangle-up", "cross", "x", "star", "hexagon", "triangle-down", "pentagon"]
@@ -14,7 +15,7 @@ SYMBOLS = ["circle", "diamond", "square", "triangle-up", "cross", "x", "star", "
 
 def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
     """Scatter of ``coords`` (one row per paper): colour = topic, symbol = digest, hover = title."""
-    digests = list(dict.fromkeys(papers["digest"]))
+    digests = ordered_groups(papers["digest"])
     # Past a handful of digests, shapes cannot be told apart: every paper is then a circle.
     shaped = 1 < len(digests) <= len(SYMBOLS)
     symbol = {d: SYMBOLS[i] if shaped else "circle" for i, d in enumerate(digests)}

@@ -14,6 +14,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from analysis._io import atomic_path
+from analysis.errors import ExportError, NoBrowserError
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 STATIC_FORMATS = ("png", "svg")
@@ -116,8 +117,8 @@ def write_static(
     and the exporters' versions: a figure found there is copied, not rendered again (a rerun on the same
     papers starts no browser). It keeps the most recently used :data:`CACHE_BYTES`.
 
-    Raises ``RuntimeError`` naming how to get a browser when one is needed and none is found, and ``OSError``
-    naming the files that failed twice.
+    Raises :class:`~analysis.errors.NoBrowserError` naming how to get a browser when one is needed and none is
+    found, and :class:`~analysis.errors.ExportError` naming the files that failed twice.
     """
     directory.mkdir(parents=True, exist_ok=True)
     jobs = [(figure, directory / f"{name}.{fmt}") for fmt in STATIC_FORMATS for name, figure in figures.items()]
@@ -131,7 +132,7 @@ def write_static(
 
 def _render(jobs: list, width: int) -> None:
     if find_browser() is None:
-        raise RuntimeError(
+        raise NoBrowserError(
             "no Chromium or Chrome found, so figures were written as HTML only; for PNG and SVG install one "
             "(e.g. apt-get install chromium) or set BROWSER_PATH"
         )
@@ -155,7 +156,7 @@ def _render(jobs: list, width: int) -> None:
             return
     names = ", ".join(path.name for _, path in pending)
     reason = f": {type(error).__name__}: {error}".splitlines()[0] if error else ""
-    raise OSError(f"PNG/SVG export failed twice for {names}{reason}")
+    raise ExportError(f"PNG/SVG export failed twice for {names}{reason}")
 
 
 def use_notebook_renderer(*, width: int = 1000) -> str:

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.figures.theme import annotated_heatmap, bounded, finish, short, topics_by_size
-from analysis.overlap import unit_of
+from analysis.overlap import ordered_groups, unit_of
 
 TEXT_UP_TO = 40  # rows; past that the cells are too thin for their numbers (hover still has them)
 
@@ -17,7 +17,7 @@ def digest_topic_heatmap(counts: pd.DataFrame, *, unit_name: str | None = None) 
     titles (e.g. ``month`` for periods)."""
     unit = unit_of(counts)
     name = unit_name or unit
-    digests = list(dict.fromkeys(counts[unit]))
+    digests = ordered_groups(counts[unit], unit)
     order = topics_by_size(counts)
     topics = [topic for topic, _ in order.index]
     share = counts.pivot(index="topic", columns=unit, values="share").reindex(index=topics, columns=digests)

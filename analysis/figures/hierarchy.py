@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy.cluster.hierarchy import dendrogram, linkage
 
+from analysis.errors import InputError
 from analysis.figures.theme import bounded, finish, short, topic_colour
 
 _STEP = 1e-3  # keeps joins above the cut strictly ordered
@@ -55,7 +56,7 @@ def topic_hierarchy(topics: pd.DataFrame, centres: np.ndarray) -> go.Figure:
     ``broad_topic`` column, each broad topic is one subtree in its colour (that of the treemap) and the dashed
     line marks the cut."""
     if len(topics) < 2:
-        raise ValueError("a hierarchy needs at least 2 topics")
+        raise InputError("a hierarchy needs at least 2 topics")
     groups = topics["broad_topic"].to_numpy() if "broad_topic" in topics else np.zeros(len(topics), dtype=int)
     tree, cut = nested_linkage(np.asarray(centres, dtype=float), groups)
     n = len(topics)

@@ -11,7 +11,17 @@ from analysis.overlap import unit_of
 
 def topic_sizes(counts: pd.DataFrame) -> go.Figure:
     """Bars of papers per topic (largest on top), from ``overlap.topic_digest_counts``; stacked by the table's
-    unit (digest, period...) when it has at most ``MAX_LEGEND`` groups, one bar per topic otherwise."""
+    unit (digest, period...) when it has at most ``MAX_LEGEND`` groups, one bar per topic otherwise.
+
+    >>> from analysis.overlap import topic_digest_counts
+    >>> papers = pd.DataFrame({"digest": list("AAAB"), "topic": [0, 0, 1, 1],
+    ...                        "topic_label": ["KV cache", "KV cache", "Agents", "Agents"]})
+    >>> figure = topic_sizes(topic_digest_counts(papers))
+    >>> figure.layout.title.text.split("<br>")[0]
+    'Topic sizes'
+    >>> [(bar.name, list(bar.y), [int(x) for x in bar.x]) for bar in figure.data]  # largest topic on top
+    [('A', ['Agents', 'KV cache'], [1, 2]), ('B', ['Agents', 'KV cache'], [1, 0])]
+    """
     unit = unit_of(counts)
     order = topics_by_size(counts).iloc[::-1].reset_index()  # the first bar is drawn lowest: largest on top
     labels = [short(label) for label in order["topic_label"]]
