@@ -19,7 +19,7 @@ _TSNE_FROM = 16  # papers; below this a neighbour embedding is meaningless and P
 _UMAP_FROM = 1000
 # UMAP's own neighbour search compiles for about 30 s in every new process (and below 4,096 papers computes
 # every distance in Python, 16 s at 4,000); exact neighbours by matrix products take 0.7 s at 4,000 papers but
-# grow with the square of the papers: the whole map took 66 s at 37,620 papers this way against 59 s with
+# grow with the square of the papers: the whole map took 66 s at 37,620 papers this way, against 59-70 s with
 # UMAP's own search, so past this many UMAP searches on its own.
 EXACT_NEIGHBOURS_UP_TO = 20_000
 _BLOCK = 1024  # rows of the similarity matrix at a time
