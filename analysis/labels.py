@@ -61,15 +61,14 @@ def _squashed(texts: Sequence[str]) -> list[str]:
     return [_NON_WORD.sub("", text).casefold() for text in texts]
 
 
-def _surface_form(term: str, texts: Sequence[str], squashed: Sequence[str] | None = None) -> str | None:
+def _surface_form(term: str, texts: Sequence[str], squashed: Sequence[str]) -> str | None:
     """The most frequent way ``term`` is written in ``texts`` (words joined by space or hyphen), or None.
-    ``squashed``: :func:`_squashed` of ``texts``, when the caller looks up many terms in the same texts."""
+    ``squashed``: :func:`_squashed` of ``texts``, made once by callers that look up many terms in them."""
     # BERTopic strips punctuation before counting terms ("in-context" becomes "incontext"): allow it back.
     words = [r"\W?".join(map(re.escape, word)) for word in _words(term)]
     pattern = re.compile(r"\b" + r"[\s\-]+".join(words) + r"\b", re.IGNORECASE)
-    if squashed is not None:
-        key = _NON_WORD.sub("", term).casefold()
-        texts = [text for text, short in zip(texts, squashed, strict=True) if key in short]
+    key = _NON_WORD.sub("", term).casefold()
+    texts = [text for text, short in zip(texts, squashed, strict=True) if key in short]
     forms = Counter(match.group(0) for text in texts for match in pattern.finditer(text))
     if not forms:
         return None

@@ -10,6 +10,7 @@ import numpy as np
 
 from analysis._io import atomic_path
 from analysis.embeddings import cache_dir
+from analysis.levels import unit_rows
 
 __all__ = ["project_2d"]
 
@@ -64,8 +65,7 @@ def nearest_neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndar
     >>> indices.tolist(), distances.astype(float).round(2).tolist()
     ([[0, 1], [1, 0], [2, 1]], [[0.0, 0.2], [0.0, 0.2], [0.0, 0.4]])
     """
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    vectors = (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+    vectors = unit_rows(vectors).astype(np.float32)
     n = len(vectors)
     indices, distances = np.empty((n, k), dtype=np.int64), np.empty((n, k), dtype=np.float32)
     for start in range(0, n, _BLOCK):

@@ -75,16 +75,19 @@ def _renderer() -> str:
     return f"{browser}|{stamp.st_size if stamp else 0}|{stamp.st_mtime_ns if stamp else 0}|{'|'.join(versions)}"
 
 
-def _cache_key(figure: go.Figure, path: Path, width: int, renderer: str) -> str:
-    spec = f"{renderer}|{path.suffix}|{width}|{figure.layout.height}|{_SCALE[path.suffix[1:]]}|{figure.to_json()}"
+def _cache_key(figure_hash: str, figure: go.Figure, path: Path, width: int, renderer: str) -> str:
+    spec = f"{renderer}|{path.suffix}|{width}|{figure.layout.height}|{_SCALE[path.suffix[1:]]}|{figure_hash}"
     return hashlib.sha256(spec.encode()).hexdigest()[:32] + path.suffix
 
 
 def _from_cache(jobs: list, cache: Path, width: int) -> list:
     """Copy the images already in ``cache`` into place; return the jobs still to render, with their keys."""
     renderer, pending = _renderer(), []
+    hashes: dict[int, str] = {}  # each figure serialised once, not once per format
     for figure, path in jobs:
-        key = _cache_key(figure, path, width, renderer)
+        if id(figure) not in hashes:
+            hashes[id(figure)] = hashlib.sha256(figure.to_json().encode()).hexdigest()
+        key = _cache_key(hashes[id(figure)], figure, path, width, renderer)
         stored = cache / key
         if _complete(stored):
             with atomic_path(path) as tmp:
