@@ -22,12 +22,18 @@ class InputError(AnalysisError, ValueError):
 
 
 class DigestError(InputError):
-    """A digest that cannot be read; ``str()`` names the file and, where known, the line."""
+    """A digest that cannot be read; ``str()`` names the file and, where known, the line, on one line: text
+    quoted from the file (a column name, say) has its line breaks and other control characters escaped.
+
+    >>> print(DigestError("a.csv", "no title column (columns found: x\\ny)"))
+    a.csv: no title column (columns found: x\\ny)
+    """
 
     def __init__(self, path: str | Path, message: str, line: int | None = None):
         self.path, self.line, self.message = str(path), line, message
         where = f"{self.path}:{line}" if line is not None else self.path
-        super().__init__(f"{where}: {message}")
+        text = f"{where}: {message}"
+        super().__init__("".join(c if c.isprintable() else repr(c)[1:-1] for c in text))
 
 
 class EmbeddingError(AnalysisError, ValueError):

@@ -271,7 +271,8 @@ def fit_topics(
     papers
         The papers frame of :func:`analysis.load_digests`.
     seed
-        Seed for every random step: the same papers and seed give the same topics.
+        Seed for every random step of the fit: the same papers and seed give the same topics. The counts are
+        chosen with a fixed random stream of their own, so a different seed never changes how many topics.
     n_topics, n_broad
         Numbers of fine and broad topics; by default chosen from the data (:func:`analysis.levels.choose_counts`).
     embeddings
@@ -284,10 +285,10 @@ def fit_topics(
     >>> from analysis import load_digests
     >>> result = fit_topics(load_digests("data/"), seed=42)
     >>> len(result.topics), len(result.broad), int(result.topics["size"].sum())
-    (12, 4, 186)
+    (14, 7, 186)
     >>> first = result.topics.iloc[0]
     >>> str(first["label"]), int(first["size"]), str(first["broad_topic_label"])
-    ('Parallelism and GPU', 22, 'Memory and GPU')
+    ('Tool and generation', 25, 'Language models')
     >>> bool((result.assign(result.papers)["topic"] == result.papers["topic"]).all())  # placed where it was fitted
     True
     """
@@ -299,7 +300,7 @@ def fit_topics(
     vectors = _normalise(embedder.embed_papers(papers) if embeddings is None else np.asarray(embeddings))
     if len(vectors) != n_papers:
         raise InputError(f"embeddings have {len(vectors)} rows for {n_papers} papers")
-    counts = choose_counts(vectors, seed=seed, n_topics=n_topics, n_broad=n_broad)
+    counts = choose_counts(vectors, n_topics=n_topics, n_broad=n_broad)
     messages = []
     if n_topics is None and counts.n_topics == 1:
         are = "paper is" if n_papers == 1 else "papers are"

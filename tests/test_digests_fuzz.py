@@ -82,7 +82,13 @@ def _load_or_digest_error(folder, suffix: str, data: bytes) -> None:
 def test_any_file_loads_or_fails_with_a_digest_error(kind, tmp_path_factory):
     folder = tmp_path_factory.mktemp(f"fuzz-{kind}")
 
-    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+        database=None,
+        derandomize=True,
+    )
     @given(files(kind))
     def check(file):
         _load_or_digest_error(folder, *file)
