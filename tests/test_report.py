@@ -120,48 +120,67 @@ def test_svg_opens_at_its_layout_size(run_dir):
     assert int.from_bytes(png[16:20], "big") == 2000  # PNG at twice the layout width
 
 
-def test_a_broken_static_export_is_redone_then_reported(tmp_path, monkeypatch):
+def test_one_tab_export_draws_what_kaleidos_own_path_draws(tmp_path):
     import plotly.graph_objects as go
     import plotly.io as pio
 
     from analysis.figures import export
 
+    figures = [
+        go.Figure(go.Bar(x=[3, 1, 2], y=["a", "b", "c"], orientation="h"), layout_title_text="Bars", layout_height=300),
+        go.Figure(go.Scatter(x=[0, 1, 2], y=[2, 0, 1], mode="markers+text", text=["x", "y", "z"]), layout_height=400),
+        go.Figure(go.Heatmap(z=[[1, 2], [3, 4]]), layout_title_text="Heat"),
+    ]
+    ours = [(f, tmp_path / f"ours{i}.png") for i, f in enumerate(figures)] + [(figures[0], tmp_path / "ours.svg")]
+    export._write_images(ours, 700)
+    theirs = [tmp_path / f"theirs{i}.png" for i in range(len(figures))]
+    pio.write_images(figures, theirs, width=700, height=[f.layout.height or 500 for f in figures], scale=2)
+    # the tab is reused between images, without kaleido's reload: the same pixels, to the byte
+    assert [path.read_bytes() for _, path in ours[:3]] == [path.read_bytes() for path in theirs]
+    assert int.from_bytes(ours[1][1].read_bytes()[20:24], "big") == 800  # the second figure's own height, x2
+    assert ours[3][1].read_text().rstrip().endswith("</svg>")
+
+
+def test_a_broken_static_export_is_redone_then_reported(tmp_path, monkeypatch):
+    import plotly.graph_objects as go
+
+    from analysis.figures import export
+
     calls = []
 
-    def flaky(figures, paths, **kwargs):
-        calls.append([p.name for p in paths])
-        for path in paths:  # the first attempt leaves a cut PNG, as a lost browser message would
+    def flaky(jobs, width):
+        calls.append([p.name for _, p in jobs])
+        for _, path in jobs:  # the first attempt leaves a cut PNG, as a lost browser message would
             path.write_bytes(b"\x89PNG\r\n\x1a\ncut" if len(calls) == 1 and path.suffix == ".png" else b"")
             if len(calls) > 1 or path.suffix == ".svg":
                 path.write_bytes(b"\x89PNG\r\n\x1a\n...IEND\xaeB`\x82" if path.suffix == ".png" else b"<svg></svg>")
 
     monkeypatch.setattr(export, "find_browser", lambda: "/usr/bin/chromium")
-    monkeypatch.setattr(pio, "write_images", flaky)
+    monkeypatch.setattr(export, "_write_images", flaky)
     figures = {"a": go.Figure(), "b": go.Figure()}
     assert len(export.write_static(figures, tmp_path)) == 4
     assert calls == [["a.png", "b.png", "a.svg", "b.svg"], ["a.png", "b.png"]]
-    monkeypatch.setattr(pio, "write_images", lambda figures, paths, **kwargs: [p.write_bytes(b"") for p in paths])
+    monkeypatch.setattr(export, "_write_images", lambda jobs, width: [p.write_bytes(b"") for _, p in jobs])
     with pytest.raises(OSError, match="PNG/SVG export failed twice for a.png, b.png, a.svg, b.svg"):
         export.write_static(figures, tmp_path)
 
 
 def test_static_images_come_from_the_cache_unless_changed_or_broken(monkeypatch, tmp_path):
     import plotly.graph_objects as go
-    import plotly.io as pio
 
     from analysis.figures import export
 
     calls = []
 
-    def fake(figures, paths, **kwargs):
-        calls.append(sorted(p.name for p in paths))
-        for figure, path in zip(figures, paths, strict=True):
+    def fake(jobs, width):
+        calls.append(sorted(p.name for _, p in jobs))
+        for figure, path in jobs:
             title = figure.layout.title.text
             whole = b"\x89PNG\r\n\x1a\n%sIEND\xaeB`\x82" if path.suffix == ".png" else b"<svg>%s</svg>"
             path.write_bytes(whole % title.encode())
 
     monkeypatch.setattr(export, "find_browser", lambda: "/usr/bin/chromium")
-    monkeypatch.setattr(pio, "write_images", fake)
+    monkeypatch.setattr(export, "_write_images", fake)
     cache = tmp_path / "cache"
     figures = {"a": go.Figure(layout_title_text="A"), "b": go.Figure(layout_title_text="B")}
     names = ["a.png", "b.png", "a.svg", "b.svg"]

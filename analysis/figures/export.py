@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import hashlib
+import importlib
 import importlib.metadata
 import logging
 import os
@@ -139,19 +142,11 @@ def _render(jobs: list, width: int) -> None:
             "no Chromium or Chrome found, so figures were written as HTML only; for PNG and SVG install one "
             "(e.g. apt-get install chromium) or set BROWSER_PATH"
         )
-    import plotly.io as pio
-
     pending, error = jobs, None
     for _ in range(_ATTEMPTS):
         with _quiet_browser_channel():
             try:
-                pio.write_images(
-                    [figure for figure, _ in pending],
-                    [path for _, path in pending],
-                    width=width,
-                    height=[figure.layout.height or 500 for figure, _ in pending],
-                    scale=[_SCALE[path.suffix[1:]] for _, path in pending],
-                )
+                _write_images(pending, width)
             except Exception as failure:  # noqa: BLE001 - judged by the files below, reported if they stay bad
                 error = failure
         pending = [(figure, path) for figure, path in pending if not _complete(path)]
@@ -160,6 +155,46 @@ def _render(jobs: list, width: int) -> None:
     names = ", ".join(path.name for _, path in pending)
     reason = f": {type(error).__name__}: {error}".splitlines()[0] if error else ""
     raise ExportError(f"PNG/SVG export failed twice for {names}{reason}")
+
+
+def _write_images(jobs: list, width: int) -> None:
+    """Every ``(figure, path)`` of ``jobs`` through one kaleido tab. Kaleido reloads its page, and with it
+    plotly.js, after each image (0.2-0.35 s each); each figure is drawn into a fresh plot of the page, so the
+    tab is reused as it is: 7 figures as PNG and SVG took 4.2 s instead of 7.8 s, with byte-identical PNGs (SVGs
+    differ only in plotly's random element ids, as between any two renders). Where kaleido's internals differ
+    from those this relies on, its own ``write_images`` path runs instead."""
+    import plotly.io as pio
+
+    heights = [figure.layout.height or 500 for figure, _ in jobs]
+    scales = [_SCALE[path.suffix[1:]] for _, path in jobs]
+    kaleido = importlib.import_module("kaleido")
+    base = getattr(kaleido, "Kaleido", None)
+    if base is None or not all(hasattr(base, name) for name in ("_return_kaleido_tab", "write_fig_from_object")):
+        pio.write_images([f for f, _ in jobs], [p for _, p in jobs], width=width, height=heights, scale=scales)
+        return
+
+    class OneTab(base):
+        async def _return_kaleido_tab(self, tab) -> None:
+            await self.tabs_ready.put(tab)
+
+    defaults = pio.defaults
+    options = {"plotlyjs": defaults.plotlyjs, "mathjax": defaults.mathjax, "headers": defaults.headers}
+    specs = [
+        {
+            "fig": figure.to_dict(),
+            "path": path,
+            "opts": {"format": path.suffix[1:], "width": width, "height": height, "scale": scale},
+            "topojson": defaults.topojson,
+        }
+        for (figure, path), height, scale in zip(jobs, heights, scales, strict=True)
+    ]
+
+    async def render() -> None:
+        async with OneTab(n=1, **{k: v for k, v in options.items() if v}) as session:
+            await session.write_fig_from_object(specs)
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # its own event loop, also inside Jupyter's
+        pool.submit(asyncio.run, render()).result()
 
 
 def use_notebook_renderer(*, width: int = 1000) -> str:
