@@ -24,6 +24,7 @@ a topic is solid; below 0.5 it is an artefact of this run.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -201,18 +202,19 @@ def choose_counts(
     high = max(1, min(MAX_FINE, n // PAPERS_PER_TOPIC))
     if n < 3 or (n_topics is None and high < 2) or n_topics == 1:
         return Granularity(1 if n_topics is None else n_topics, 1, pd.DataFrame(), "too few papers to split")
-    streams: list[tuple[np.ndarray, np.ndarray]] = []
-    measured: dict[tuple[int, int], dict] = {}  # (stream, k) -> that stream's reproducibility of k
+    streams = functools.cache(lambda index: _stream(vectors, seed + index))  # made when first measured
 
+    @functools.cache
     def measure(stream: int, k: int) -> dict:
-        while len(streams) <= stream:
-            streams.append(_stream(vectors, seed + len(streams)))
-        if (stream, k) not in measured:
-            with threadpool_limits(1):  # k-means of about 1,000 papers: one thread is 3x faster than two
-                (data, data_se), (null, null_se) = (reproducibility(x, k, seed=seed + stream) for x in streams[stream])
-            measured[stream, k] = {"reproducibility": data, "reference": null, "excess": data - null}
-            measured[stream, k]["excess_se"] = float(np.hypot(data_se, null_se))
-        return measured[stream, k]
+        """That stream's reproducibility of ``k``."""
+        with threadpool_limits(1):  # k-means of about 1,000 papers: one thread is 3x faster than two
+            (data, data_se), (null, null_se) = (reproducibility(x, k, seed=seed + stream) for x in streams(stream))
+        return {
+            "reproducibility": data,
+            "reference": null,
+            "excess": data - null,
+            "excess_se": np.hypot(data_se, null_se),
+        }
 
     def tied(table: pd.DataFrame) -> pd.Series:
         best = table.loc[table["excess"].idxmax()]

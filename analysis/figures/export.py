@@ -6,7 +6,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import hashlib
-import importlib
 import importlib.metadata
 import logging
 import os
@@ -167,7 +166,8 @@ def _write_images(jobs: list, width: int) -> None:
 
     heights = [figure.layout.height or 500 for figure, _ in jobs]
     scales = [_SCALE[path.suffix[1:]] for _, path in jobs]
-    kaleido = importlib.import_module("kaleido")
+    import kaleido
+
     base = getattr(kaleido, "Kaleido", None)
     if base is None or not all(hasattr(base, name) for name in ("_return_kaleido_tab", "write_fig_from_object")):
         pio.write_images([f for f, _ in jobs], [p for _, p in jobs], width=width, height=heights, scale=scales)
