@@ -20,7 +20,7 @@ import numpy as np
 
 from analysis.errors import InputError
 
-__all__ = ["connect", "check_cluster_args", "nearest_centres"]
+__all__ = ["connect", "check_cluster_args", "nearest_centres", "nearest_centroid"]
 
 PLACE_CHUNK = 50_000  # papers per placement task: a 73 MB block of vectors
 _WORKER_MODELS: dict = {}  # per worker process: one loaded model per (model, precision)
@@ -94,3 +94,13 @@ def nearest_centres(vectors: np.ndarray, centres: np.ndarray, client=None) -> tu
     blocks = [vectors[start : start + PLACE_CHUNK] for start in range(0, len(vectors), PLACE_CHUNK)]
     parts = client.gather(client.map(_nearest, blocks, centres=shared, pure=False))
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def nearest_centroid(vectors: np.ndarray, centroids: np.ndarray, client=None) -> np.ndarray:
+    """Index of each row's nearest centroid by Euclidean distance, the k-means rule: the largest
+    ``x·c - |c|²/2``, computed as one dot product of ``[x, 1]`` with ``[c, -|c|²/2]``."""
+    centroids = np.asarray(centroids, dtype=np.float32)
+    offsets = -0.5 * np.einsum("ij,ij->i", centroids, centroids)
+    augmented = np.hstack([vectors, np.ones((len(vectors), 1), dtype=np.float32)])
+    nearest, _ = nearest_centres(augmented, np.hstack([centroids, offsets[:, None]]).astype(np.float32), client)
+    return nearest

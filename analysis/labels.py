@@ -150,9 +150,12 @@ def covering_terms(terms: Sequence[str], texts_by_child: Sequence[Sequence[str]]
     return covering or list(terms)
 
 
-def unique_labels(terms_by_topic: Sequence[Sequence[str]], texts_by_topic: Sequence[Sequence[str]]) -> list[str]:
-    """One label per topic, in order; later topics avoid labels already given."""
-    taken: set[str] = set()
+def unique_labels(
+    terms_by_topic: Sequence[Sequence[str]], texts_by_topic: Sequence[Sequence[str]], avoid: Sequence[str] = ()
+) -> list[str]:
+    """One label per topic, in order; later topics avoid labels already given, and all avoid those in ``avoid``
+    (e.g. the fine level's labels, when labelling the broad level)."""
+    taken = {label.casefold() for label in avoid}
     labels = []
     for terms, texts in zip(terms_by_topic, texts_by_topic, strict=True):
         label = make_label(terms, texts, taken)

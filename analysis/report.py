@@ -67,7 +67,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 PARAMETERS = {
     "seed": "random seed of every fit (same input and seed, same output)",
     "n_topics": "fine topics",
-    "n_broad": "broad topics, each grouping whole fine topics",
+    "n_broad": "broad topics, each split into whole fine topics",
     "topic counts": "how the two counts were chosen",
     "n_papers": "papers the topics were fitted on",
     "embedding_model": "sentence-embedding model of title + abstract",

@@ -3,7 +3,7 @@
 What differs from BERTopic's defaults, and why (measured in ``docs/quality.md``):
 
 * **Clustering**: k-means on the L2-normalised sentence embeddings (spherical k-means) at two nested
-  levels, fine topics and broad topics grouping them, with both counts and each topic's stability from
+  levels, top down: broad topics, then fine topics within each, with both counts and each topic's stability from
   :mod:`analysis.levels`. HDBSCAN's density clusters left 11–35% of papers as outliers and collapsed to 2
   clusters as ``min_cluster_size`` grew; k-means leaves none. UMAP before k-means gave the same NMI/ARI at
   ten times the cost, so it is skipped.
@@ -27,16 +27,17 @@ import pandas as pd
 
 from analysis._bertopic import bertopic_class
 from analysis._io import quiet_logger
-from analysis.cluster import nearest_centres
+from analysis.cluster import nearest_centroid
 from analysis.embeddings import Embedder, paper_texts
 from analysis.errors import InputError
 from analysis.labels import STOP_WORDS, covering_terms, unique_labels
 from analysis.levels import (
     Granularity,
+    NestedKMeans,
     check_counts,
     choose_counts,
     group_centres,
-    group_topics,
+    place,
     topic_stability,
     unit_rows,
 )
@@ -96,6 +97,10 @@ class TopicResult:
     centroids : ndarray or None
         The k-means centres (one row per topic, not normalised) that :meth:`assign` places papers by; None in
         topics saved before they were kept (placed by ``centres`` then).
+    broad_centroids : ndarray or None
+        The broad level's k-means centres (one row per broad topic): :meth:`assign` places a paper in the
+        nearest broad topic first, then in its nearest fine topic there; None in topics saved before the
+        levels were fitted top down (placed by the fine centroids alone then).
     """
 
     papers: pd.DataFrame | None
@@ -109,6 +114,7 @@ class TopicResult:
     granularity: Granularity | None = None
     messages: list[str] = field(default_factory=list)
     centroids: np.ndarray | None = None
+    broad_centroids: np.ndarray | None = None
 
     def assign(
         self,
@@ -133,7 +139,10 @@ class TopicResult:
             )
             embeddings = embedder.embed_papers(papers)
         vectors = _normalise(np.asarray(embeddings))
-        nearest = _nearest_centroid(vectors, self.centroids if self.centroids is not None else self.centres, client)
+        if self.broad_centroids is not None:
+            nearest = place(vectors, self.broad_centroids, self.centroids, self.topics["broad_topic"], client)
+        else:
+            nearest = nearest_centroid(vectors, self.centroids if self.centroids is not None else self.centres, client)
         similarity = np.einsum("ij,ij->i", vectors, self.centres[nearest]) if len(vectors) else np.zeros(0)
         out = papers.copy()
         out["topic"] = self.topics["topic"].to_numpy()[nearest].astype(int)
@@ -149,25 +158,14 @@ class TopicResult:
         save_topics(self, directory)
 
 
-def _nearest_centroid(vectors: np.ndarray, centroids: np.ndarray, client=None) -> np.ndarray:
-    """Index of each row's nearest centroid by Euclidean distance, the k-means rule: the largest
-    ``x·c - |c|²/2``, computed as one dot product of ``[x, 1]`` with ``[c, -|c|²/2]``."""
-    centroids = np.asarray(centroids, dtype=np.float32)
-    offsets = -0.5 * np.einsum("ij,ij->i", centroids, centroids)
-    augmented = np.hstack([vectors, np.ones((len(vectors), 1), dtype=np.float32)])
-    nearest, _ = nearest_centres(augmented, np.hstack([centroids, offsets[:, None]]).astype(np.float32), client)
-    return nearest
-
-
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     return unit_rows(vectors).astype(np.float32)
 
 
-def _build_model(n_papers: int, n_topics: int, seed: int):
+def _build_model(n_papers: int, n_topics: int, n_broad: int, seed: int):
     BERTopic = bertopic_class()  # noqa: N806
     from bertopic.dimensionality import BaseDimensionalityReduction
     from bertopic.vectorizers import ClassTfidfTransformer
-    from sklearn.cluster import KMeans
     from sklearn.feature_extraction.text import CountVectorizer
 
     vectorizer = CountVectorizer(
@@ -179,7 +177,7 @@ def _build_model(n_papers: int, n_topics: int, seed: int):
     return BERTopic(
         language=None,  # "english" would strip hyphens before counting terms: "in-context" -> "incontext"
         umap_model=BaseDimensionalityReduction(),
-        hdbscan_model=KMeans(n_clusters=n_topics, random_state=seed, n_init=N_INIT),
+        hdbscan_model=NestedKMeans(n_topics, n_broad, seed=seed, n_init=N_INIT),
         vectorizer_model=vectorizer,
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         top_n_words=N_TERMS,
@@ -234,13 +232,13 @@ def _group_terms(model, texts: list[str], groups: np.ndarray, n_terms: int) -> l
 
 def _broad_labels(terms, by_topic: list[list[str]], broad_of_fine, fine_labels) -> list[str]:
     """Broad labels: a broad topic of one fine topic takes its label; the others a phrase that occurs in
-    most of their fine topics (see :func:`analysis.labels.covering_terms`). ``by_topic``: each fine topic's
-    texts."""
+    most of their fine topics (see :func:`analysis.labels.covering_terms`) and names none of the fine topics,
+    so that it is more general than its children. ``by_topic``: each fine topic's texts."""
     children = [np.flatnonzero(broad_of_fine == b) for b in range(len(terms))]
     candidates = [
         covering_terms(words, [by_topic[t] for t in kids]) for words, kids in zip(terms, children, strict=True)
     ]
-    generic = unique_labels(candidates, [[x for t in kids for x in by_topic[t]] for kids in children])
+    generic = unique_labels(candidates, [[x for t in kids for x in by_topic[t]] for kids in children], fine_labels)
     return [fine_labels[kids[0]] if len(kids) == 1 else label for label, kids in zip(generic, children, strict=True)]
 
 
@@ -288,7 +286,7 @@ def fit_topics(
     (14, 7, 186)
     >>> first = result.topics.iloc[0]
     >>> str(first["label"]), int(first["size"]), str(first["broad_topic_label"])
-    ('Tool and generation', 25, 'Language models')
+    ('NLP and knowledge', 24, 'Language models')
     >>> bool((result.assign(result.papers)["topic"] == result.papers["topic"]).all())  # placed where it was fitted
     True
     """
@@ -305,15 +303,16 @@ def fit_topics(
     if n_topics is None and counts.n_topics == 1:
         are = "paper is" if n_papers == 1 else "papers are"
         messages.append(f"{n_papers} {are} too few to split into topics: all are in one")
-    model = _build_model(n_papers, counts.n_topics, seed)
+    model = _build_model(n_papers, counts.n_topics, counts.n_broad, seed)
     texts = paper_texts(papers)
     fine = np.asarray(model.fit_transform(texts, vectors)[0]).astype(int)
     n_fine = fine.max() + 1
+    nested = model.hdbscan_model  # BERTopic renumbers topics by size: find each topic's own cluster
+    cluster_of = nested.labels_[[np.flatnonzero(fine == t)[0] for t in range(n_fine)]]
+    broad_of_fine = nested.broad_of_fine_[cluster_of]
+    broad = broad_of_fine[fine]
     centres = group_centres(vectors, fine, range(n_fine)).astype(np.float32)
     similarity = np.einsum("ij,ij->i", vectors, centres[fine])
-    sizes = np.bincount(fine, minlength=n_fine).astype(float)
-    broad_of_fine = group_topics(centres, sizes, counts.n_broad, seed=seed)
-    broad = broad_of_fine[fine]
     broad_centres = group_centres(vectors, broad, range(broad.max() + 1)).astype(np.float32)
     broad_similarity = np.einsum("ij,ij->i", vectors, broad_centres[broad])
     fine_stability, broad_stability = topic_stability(vectors, fine, broad_of_fine, seed=seed)
@@ -338,8 +337,6 @@ def fit_topics(
     )
     broad_table["stability"] = broad_stability.round(3)
     model.set_topic_labels(dict(enumerate(fine_labels)))
-    kmeans = model.hdbscan_model  # BERTopic renumbers clusters by size: find each topic's own k-means centre
-    centroids = kmeans.cluster_centers_[[kmeans.labels_[np.flatnonzero(fine == t)[0]] for t in range(n_fine)]]
     out = papers.copy()
     out["topic"] = fine
     out["topic_label"] = [fine_labels[t] for t in fine]
@@ -353,12 +350,23 @@ def fit_topics(
         "n_papers": n_papers,
         "embedding_model": embedder.model,
         "precision": embedder.precision,
-        "clustering": "spherical k-means; broad topics group fine topics",
+        "clustering": "spherical k-means, top down: broad topics, then fine topics within each",
         "novelty_threshold": float(np.quantile(similarity, NOVELTY_QUANTILE)),
     }
     terms = terms_frame(model, topics)
     return TopicResult(
-        out, topics, broad_table, model, vectors, terms, centres, params, counts, messages, centroids.astype(np.float32)
+        out,
+        topics,
+        broad_table,
+        model,
+        vectors,
+        terms,
+        centres,
+        params,
+        counts,
+        messages,
+        nested.cluster_centers_[cluster_of],
+        nested.broad_centers_,
     )
 
 
@@ -426,6 +434,8 @@ def save_topics(result: TopicResult, directory: str | Path) -> None:
         }
         if result.centroids is not None:
             meta["centroids"] = {t: c.tolist() for t, c in zip(ids, result.centroids, strict=True)}
+        if result.broad_centroids is not None:
+            meta["broad_centroids"] = result.broad_centroids.tolist()
         (staging / _META_FILE).write_text(json.dumps(meta, indent=1))
 
 
@@ -461,9 +471,11 @@ def load_topics(directory: str | Path) -> TopicResult:
             if "centroids" in meta
             else None
         )
+        broad_centroids = np.array(meta["broad_centroids"], dtype=np.float32) if "broad_centroids" in meta else None
     except (ValueError, KeyError) as error:
         raise InputError(f"{meta_path}: corrupt saved topic model ({error})") from None
     with quiet_logger("BERTopic"):
         model = BERTopic.load(str(directory / "bertopic"))
     terms = terms_frame(model, topics)
-    return TopicResult(None, topics, broad, model, None, terms, centres, meta["params"], centroids=centroids)
+    params = meta["params"]
+    return TopicResult(None, topics, broad, model, None, terms, centres, params, None, [], centroids, broad_centroids)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from analysis.levels import adjusted_rand, choose_counts, group_topics, topic_stability
+from analysis.levels import NestedKMeans, adjusted_rand, choose_counts, share_topics, topic_stability
 
 
 def _nested_groups(n_broad=4, per_broad=5, n_points=30, dim=64, seed=0):
@@ -36,21 +36,31 @@ def test_given_counts_are_kept_and_broad_never_exceeds_fine():
     assert choose_counts(vectors, n_topics=3).n_broad == 2  # below 4 fine topics, 2 broad ones
 
 
-def test_grouping_nests_and_stability_separates_real_from_arbitrary_topics():
+def test_top_down_levels_find_planted_families_and_nest():
     vectors, truth = _nested_groups()
-    centres = np.vstack([vectors[truth == t].mean(axis=0) for t in range(20)])
-    groups = group_topics(centres, np.full(20, 30.0), 4, seed=0)
-    # every family of 5 planted topics is one broad topic
-    assert sorted(np.bincount(groups).tolist()) == [5, 5, 5, 5]
-    assert all(len(set(groups[f * 5 : f * 5 + 5])) == 1 for f in range(4))
-    fine, broad = topic_stability(vectors, truth, groups, seed=0)
+    model = NestedKMeans(20, 4, seed=0).fit(vectors)
+    # every planted topic is one fine topic, and every family of 5 one broad topic
+    assert adjusted_rand(model.labels_, truth) == 1.0
+    assert adjusted_rand(model.broad_labels_, truth // 5) == 1.0
+    assert np.array_equal(model.broad_of_fine_[model.labels_], model.broad_labels_)  # nested
+    assert np.array_equal(model.predict(vectors), model.labels_)  # placement repeats the fit
+    fine, broad = topic_stability(vectors, model.labels_, model.broad_of_fine_, seed=0)
     assert fine.min() > 0.95 and broad.min() > 0.95
     rng = np.random.default_rng(3)
     noise = rng.normal(size=(600, 64))
     noise /= np.linalg.norm(noise, axis=1, keepdims=True)
     arbitrary = rng.integers(0, 20, size=600)
-    fine, _ = topic_stability(noise, arbitrary, groups, seed=0)
+    fine, _ = topic_stability(noise, arbitrary, model.broad_of_fine_, seed=0)
     assert fine.max() < 0.3 and ((0 <= fine) & (fine <= 1)).all()
+
+
+def test_fine_topics_are_shared_by_size_with_at_least_one_each_and_no_more_than_papers():
+    assert share_topics([50, 30, 20], 10).tolist() == [5, 3, 2]
+    assert share_topics([98, 1, 1], 10).tolist() == [8, 1, 1]
+    assert share_topics([3, 2], 5).tolist() == [3, 2]  # one topic per paper
+    assert share_topics([1, 1, 1, 1], 4).tolist() == [1, 1, 1, 1]
+    model = NestedKMeans(5, 2, seed=0).fit(np.eye(5, 8, dtype=np.float32))
+    assert sorted(np.bincount(model.labels_).tolist()) == [1, 1, 1, 1, 1]
 
 
 def test_adjusted_rand_is_scikit_learns_to_the_last_bit():

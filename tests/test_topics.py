@@ -44,6 +44,12 @@ def test_two_nested_levels(seed_result):
     for table in (topics, broad):
         assert table["stability"].between(0, 1).all() and table["label"].is_unique
     assert (papers["broad_topic_label"] == papers["broad_topic"].map(broad.set_index("broad_topic")["label"])).all()
+    # a broad topic of several fine topics is named more generally than any fine topic; one of a single fine
+    # topic is that topic
+    several = broad["n_topics"] > 1
+    assert not set(broad.loc[several, "label"].str.casefold()) & set(topics["label"].str.casefold())
+    single = broad.loc[~several].set_index("broad_topic")["label"]
+    assert (topics.set_index("broad_topic").loc[single.index, "label"] == single).all()
 
 
 @pytest.mark.parametrize(("n", "n_topics"), [(1, 1), (2, 1), (5, 1), (20, 2)])
@@ -99,6 +105,7 @@ def test_save_load_and_place_new_papers(tmp_path, seed_result, seed_papers):
     save_topics(saved, tmp_path / "again")  # a loaded model saves as it was loaded
     again = load_topics(tmp_path / "again")
     assert np.array_equal(again.centroids, saved.centroids) and np.array_equal(again.centres, saved.centres)
+    assert np.array_equal(again.broad_centroids, seed_result.broad_centroids)
 
 
 def test_load_refuses_a_folder_that_is_not_a_model(tmp_path):
