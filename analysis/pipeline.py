@@ -3,6 +3,7 @@ figures, report."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from analysis.digests import load_digests
 from analysis.embeddings import Embedder, cache_dir
 from analysis.errors import InputError, NoBrowserError
 from analysis.figures import build_figures
-from analysis.figures.export import write_html, write_static
+from analysis.figures.export import started_browser, write_html, write_static
 from analysis.levels import check_counts, unit_rows
 from analysis.overlap import MAX_GROUPS, choose_unit, overlap_tables
 from analysis.projection import project_2d
@@ -110,10 +111,13 @@ def run(
     model = embedding_model or (saved.params["embedding_model"] if saved else None)
     precision = precision or (saved.params["precision"] if saved else "auto")
     embedder = Embedder(model, precision=precision)  # a precision that cannot run fails here, before any work
-    with atomic_dir(out) as staging, connect(scheduler, workers) as client:
+    with atomic_dir(out) as staging, connect(scheduler, workers) as client, contextlib.ExitStack() as later:
         embedder.client = client
         vectors = embedder.embed_papers(papers)
         clock.lap("embed")
+        # Papers embedded just now are new, so their images will be too: the browser for PNG and SVG starts
+        # now, beside the fit, not after it. A rerun's images come from the image cache and start no browser.
+        browser = later.enter_context(started_browser(static and embedder.n_computed_ > 0))
         if saved is not None:
             papers = saved.assign(papers, embeddings=vectors, client=client)
             sizes = papers["topic"].value_counts()
@@ -166,7 +170,7 @@ def run(
         clock.lap("figures")
         if static:
             try:
-                write_static(figures, staging / "figures", cache=cache_dir() / "figures")
+                write_static(figures, staging / "figures", cache=cache_dir() / "figures", browser=browser)
             except NoBrowserError as error:
                 log(str(error))
             clock.lap("static")

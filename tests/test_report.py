@@ -1,5 +1,6 @@
 """The main job end to end, and its report opened in headless Chromium."""
 
+import asyncio
 import os
 import shutil
 
@@ -139,6 +140,36 @@ def test_one_tab_export_draws_what_kaleidos_own_path_draws(tmp_path):
     assert [path.read_bytes() for _, path in ours[:3]] == [path.read_bytes() for path in theirs]
     assert int.from_bytes(ours[1][1].read_bytes()[20:24], "big") == 800  # the second figure's own height, x2
     assert ours[3][1].read_text().rstrip().endswith("</svg>")
+    # a browser started ahead of the export, and kept for two exports, draws the same
+    with export.started_browser() as browser:
+        export.write_static({"a": figures[0]}, tmp_path / "early", width=700, browser=browser)
+        export.write_static({"b": figures[1]}, tmp_path / "early", width=700, browser=browser)
+    assert [(tmp_path / "early" / n).read_bytes() for n in ("a.png", "b.png")] == [p.read_bytes() for p in theirs[:2]]
+
+
+def test_a_browser_that_never_opens_is_given_up_and_the_export_still_done(tmp_path, monkeypatch):
+    import plotly.graph_objects as go
+
+    from analysis.figures import export
+
+    async def never(tab_class):
+        await asyncio.sleep(3600)
+
+    calls = []
+
+    def own(jobs, width):
+        calls.append([p.name for _, p in jobs])
+        for _, path in jobs:
+            path.write_bytes(b"\x89PNG\r\n\x1a\n...IEND\xaeB`\x82" if path.suffix == ".png" else b"<svg></svg>")
+
+    monkeypatch.setattr(export, "_open", never)
+    monkeypatch.setattr(export.Browser, "OPEN_TIMEOUT", 0.5)
+    monkeypatch.setattr(export, "find_browser", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(export, "_write_images", own)
+    with export.started_browser() as browser:
+        assert len(export.write_static({"a": go.Figure()}, tmp_path, browser=browser)) == 2
+    assert calls == [["a.png", "a.svg"]]  # done by a browser of its own, after the early one timed out
+    assert not browser._thread.is_alive()  # and closed
 
 
 def test_a_broken_static_export_is_redone_then_reported(tmp_path, monkeypatch):

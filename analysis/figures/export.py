@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import hashlib
 import importlib.metadata
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,7 +113,12 @@ def _to_cache(rendered: list, cache: Path) -> None:
 
 
 def write_static(
-    figures: dict[str, go.Figure], directory: Path, *, width: int = 1000, cache: Path | None = None
+    figures: dict[str, go.Figure],
+    directory: Path,
+    *,
+    width: int = 1000,
+    cache: Path | None = None,
+    browser: Browser | None = None,
 ) -> list[Path]:
     """PNG (at twice the layout size) and SVG (at the layout size) of every figure, in one kaleido call (one
     browser start); every file is checked to be whole, and the ones that are not are exported again.
@@ -122,6 +127,9 @@ def write_static(
     and the exporters' versions: a figure found there is copied, not rendered again (a rerun on the same
     papers starts no browser). It keeps the most recently used :data:`CACHE_BYTES`.
 
+    ``browser``: one started earlier (:func:`started_browser`), so that its start overlapped other work; by
+    default one is started here when needed.
+
     Raises :class:`~analysis.errors.NoBrowserError` naming how to get a browser when one is needed and none is
     found, and :class:`~analysis.errors.ExportError` naming the files that failed twice.
     """
@@ -129,23 +137,26 @@ def write_static(
     jobs = [(figure, directory / f"{name}.{fmt}") for fmt in STATIC_FORMATS for name, figure in figures.items()]
     pending = _from_cache(jobs, cache, width) if cache is not None else [(f, p, "") for f, p in jobs]
     if pending:
-        _render([(figure, path) for figure, path, _ in pending], width)
+        _render([(figure, path) for figure, path, _ in pending], width, browser)
         if cache is not None:
             _to_cache(pending, cache)
     return [path for _, path in jobs]
 
 
-def _render(jobs: list, width: int) -> None:
+def _render(jobs: list, width: int, browser: Browser | None = None) -> None:
     if find_browser() is None:
         raise NoBrowserError(
             "no Chromium or Chrome found, so figures were written as HTML only; for PNG and SVG install one "
             "(e.g. apt-get install chromium) or set BROWSER_PATH"
         )
     pending, error = jobs, None
-    for _ in range(_ATTEMPTS):
+    for attempt in range(_ATTEMPTS):
         with _quiet_browser_channel():
             try:
-                _write_images(pending, width)
+                if browser is not None and attempt == 0:
+                    browser.render(pending, width)
+                else:  # a browser of its own: whatever went wrong with the first may have been the browser's
+                    _write_images(pending, width)
             except Exception as failure:  # noqa: BLE001 - judged by the files below, reported if they stay bad
                 error = failure
         pending = [(figure, path) for figure, path in pending if not _complete(path)]
@@ -157,44 +168,110 @@ def _render(jobs: list, width: int) -> None:
 
 
 def _write_images(jobs: list, width: int) -> None:
-    """Every ``(figure, path)`` of ``jobs`` through one kaleido tab. Kaleido reloads its page, and with it
-    plotly.js, after each image (0.2-0.35 s each); each figure is drawn into a fresh plot of the page, so the
-    tab is reused as it is: 7 figures as PNG and SVG took 4.2 s instead of 7.8 s, with byte-identical PNGs (SVGs
-    differ only in plotly's random element ids, as between any two renders). Where kaleido's internals differ
-    from those this relies on, its own ``write_images`` path runs instead."""
-    import plotly.io as pio
+    """Every ``(figure, path)`` of ``jobs`` through a browser of its own (see :class:`Browser`)."""
+    with Browser() as browser:
+        browser.render(jobs, width)
 
-    heights = [figure.layout.height or 500 for figure, _ in jobs]
-    scales = [_SCALE[path.suffix[1:]] for _, path in jobs]
+
+class Browser:
+    """One kaleido tab, opened in the background: its own thread and event loop (so it also works inside
+    Jupyter's), started when made, so that the browser's start (about 2 s) overlaps whatever the caller does
+    next. :meth:`render` waits at most :attr:`OPEN_TIMEOUT` seconds for it; :meth:`close` (or leaving a ``with``
+    block) shuts it down, opened or not.
+
+    The tab is reused as it is between images: kaleido reloads its page, and with it plotly.js, after each image
+    (0.2-0.35 s each), but each figure is drawn into a fresh plot of the page. 7 figures as PNG and SVG took
+    4.2 s instead of 7.8 s, with byte-identical PNGs (SVGs differ only in plotly's random element ids, as between
+    any two renders). Where kaleido's internals differ from those this relies on, :meth:`render` runs kaleido's
+    own ``write_images`` instead.
+    """
+
+    OPEN_TIMEOUT = 60.0
+
+    def __init__(self):
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="kaleido", daemon=True)
+        self._thread.start()
+        tab = _one_tab_class()
+        self._opening = None if tab is None else asyncio.run_coroutine_threadsafe(_open(tab), self._loop)
+
+    def render(self, jobs: list, width: int) -> None:
+        """Write every ``(figure, path)`` of ``jobs``: PNG at twice ``width``, SVG at ``width``."""
+        import plotly.io as pio
+
+        heights = [figure.layout.height or 500 for figure, _ in jobs]
+        scales = [_SCALE[path.suffix[1:]] for _, path in jobs]
+        if self._opening is None:
+            pio.write_images([f for f, _ in jobs], [p for _, p in jobs], width=width, height=heights, scale=scales)
+            return
+        specs = [
+            {
+                "fig": figure.to_dict(),
+                "path": path,
+                "opts": {"format": path.suffix[1:], "width": width, "height": height, "scale": scale},
+                "topojson": pio.defaults.topojson,
+            }
+            for (figure, path), height, scale in zip(jobs, heights, scales, strict=True)
+        ]
+        session = self._opening.result(timeout=self.OPEN_TIMEOUT)
+        asyncio.run_coroutine_threadsafe(session.write_fig_from_object(specs), self._loop).result()
+
+    def close(self) -> None:
+        if self._opening is not None:
+            with contextlib.suppress(Exception):  # a browser that failed to open has nothing to close
+                try:
+                    session = self._opening.result(timeout=self.OPEN_TIMEOUT)
+                except TimeoutError:
+                    self._opening.cancel()  # never opened: stop waiting for it
+                    raise
+                closing = asyncio.run_coroutine_threadsafe(session.__aexit__(None, None, None), self._loop)
+                closing.result(timeout=self.OPEN_TIMEOUT)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=self.OPEN_TIMEOUT)
+        if not self._thread.is_alive():
+            self._loop.close()
+
+    def __enter__(self) -> Browser:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _one_tab_class():
+    """kaleido's ``Kaleido`` with its tab put back without reloading its page; None where kaleido differs."""
     import kaleido
 
     base = getattr(kaleido, "Kaleido", None)
     if base is None or not all(hasattr(base, name) for name in ("_return_kaleido_tab", "write_fig_from_object")):
-        pio.write_images([f for f, _ in jobs], [p for _, p in jobs], width=width, height=heights, scale=scales)
-        return
+        return None
 
     class OneTab(base):
         async def _return_kaleido_tab(self, tab) -> None:
             await self.tabs_ready.put(tab)
 
+    return OneTab
+
+
+async def _open(tab_class):
+    import plotly.io as pio
+
     defaults = pio.defaults
     options = {"plotlyjs": defaults.plotlyjs, "mathjax": defaults.mathjax, "headers": defaults.headers}
-    specs = [
-        {
-            "fig": figure.to_dict(),
-            "path": path,
-            "opts": {"format": path.suffix[1:], "width": width, "height": height, "scale": scale},
-            "topojson": defaults.topojson,
-        }
-        for (figure, path), height, scale in zip(jobs, heights, scales, strict=True)
-    ]
+    session = tab_class(n=1, **{k: v for k, v in options.items() if v})
+    await session.__aenter__()
+    return session
 
-    async def render() -> None:
-        async with OneTab(n=1, **{k: v for k, v in options.items() if v}) as session:
-            await session.write_fig_from_object(specs)
 
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # its own event loop, also inside Jupyter's
-        pool.submit(asyncio.run, render()).result()
+@contextlib.contextmanager
+def started_browser(wanted: bool = True) -> Iterator[Browser | None]:
+    """A :class:`Browser` starting in the background, for :func:`write_static`'s ``browser``, when ``wanted``
+    and a browser is found; else None. Closed on leaving."""
+    if not wanted or find_browser() is None:
+        yield None
+        return
+    with _quiet_browser_channel(), Browser() as browser:
+        yield browser
 
 
 def use_notebook_renderer(*, width: int = 1000) -> str:
