@@ -3,9 +3,12 @@
 BERTopic names topics ``0_the_and_to_of``. We take the topic's top c-TF-IDF terms (1–3-grams, best first) and
 keep the first that (a) neither starts nor ends with a stop word, (b) is not a generic research word, and
 (c) occurs verbatim in the topic's papers — which rules out n-grams glued across removed stop words — and
-write it in its most frequent surface form (``KV cache``, ``in-context learning``). When no such phrase is
-among the top five terms, the label joins the two best specific words (``Medical and biomedical``). Labels
-are unique across topics.
+write it in its most frequent surface form (``KV cache``, ``in-context learning``). A phrase further down the
+top ten terms still wins when it holds one of the topic's three best specific words (``scaling laws`` for a
+topic led by ``scaling``). A phrase cut off from a longer one (``large language``, which the papers nearly
+always continue with ``models``) is completed. Only when there is no such phrase does the label join the two
+best specific words (``Medical and biomedical``), and then as the phrase they form where the papers write
+them together (``autonomous`` + ``driving``: ``Autonomous driving``). Labels are unique across topics.
 """
 
 from __future__ import annotations
@@ -34,7 +37,11 @@ STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | GENERIC_WORDS
 VAGUE_WORDS = frozenset(
     "data model models language learning training llm llms large deep neural network networks".split()
 )
-PHRASE_RANK = 5  # a phrase beyond the top terms loses to the two best words
+PHRASE_RANK = 5  # a phrase beyond the top terms loses to the two best words...
+CORE_PHRASE_RANK = 10  # ...unless it holds one of the CORE_WORDS best specific words and ranks this high
+CORE_WORDS = 3
+RUN_ON = 0.6  # a phrase followed by the same word this often is cut off from a longer one
+PAIR_SHARE = 0.05  # two words written as a phrase in this share of the papers (and in 2 or more) make one
 
 
 def _words(term: str) -> list[str]:
@@ -61,15 +68,24 @@ def _squashed(texts: Sequence[str]) -> list[str]:
     return [_NON_WORD.sub("", text).casefold() for text in texts]
 
 
+def _pattern(term: str, then: str = "") -> re.Pattern:
+    """``term`` as written: words joined by spaces or hyphens, case ignored, and the punctuation that BERTopic
+    strips before counting terms allowed back (``incontext`` finds ``in-context``); ``then`` follows it."""
+    words = [r"\W?".join(map(re.escape, word)) for word in _words(term)]
+    return re.compile(r"\b" + r"[\s\-]+".join(words) + r"\b" + then, re.IGNORECASE)
+
+
+def _holding(term: str, texts: Sequence[str], squashed: Sequence[str]) -> list[str]:
+    """The ``texts`` that may hold ``term`` (a cheap substring test on their :func:`_squashed` forms)."""
+    key = _NON_WORD.sub("", term).casefold()
+    return [text for text, short in zip(texts, squashed, strict=True) if key in short]
+
+
 def _surface_form(term: str, texts: Sequence[str], squashed: Sequence[str]) -> str | None:
     """The most frequent way ``term`` is written in ``texts`` (words joined by space or hyphen), or None.
     ``squashed``: :func:`_squashed` of ``texts``, made once by callers that look up many terms in them."""
-    # BERTopic strips punctuation before counting terms ("in-context" becomes "incontext"): allow it back.
-    words = [r"\W?".join(map(re.escape, word)) for word in _words(term)]
-    pattern = re.compile(r"\b" + r"[\s\-]+".join(words) + r"\b", re.IGNORECASE)
-    key = _NON_WORD.sub("", term).casefold()
-    texts = [text for text, short in zip(texts, squashed, strict=True) if key in short]
-    forms = Counter(match.group(0) for text in texts for match in pattern.finditer(text))
+    pattern = _pattern(term)
+    forms = Counter(match.group(0) for text in _holding(term, texts, squashed) for match in pattern.finditer(text))
     if not forms:
         return None
     form = " ".join(max(forms.items(), key=lambda item: (item[1], item[0]))[0].split())
@@ -92,8 +108,46 @@ def _mid_sentence(phrase: str) -> str:
 
 
 def _same_word(a: str, b: str) -> bool:
-    a, b = a.casefold(), b.casefold()
-    return a.rstrip("s") == b.rstrip("s")
+    """``agent`` and ``agents``, ``mesh`` and ``meshes``, ``robot`` and ``robotic``, ``agent`` and
+    ``multi-agent``: one word said twice."""
+    a, b = sorted((a.casefold(), b.casefold()), key=len)
+    stem = a[:-2] if a.endswith("es") and len(a) > 4 else a.rstrip("s")
+    return len(stem) >= 3 and (b.startswith(stem) or stem in b.split("-"))
+
+
+def _run_on(term: str, texts: Sequence[str], squashed: Sequence[str]) -> str | None:
+    """The word that follows ``term`` in at least :data:`RUN_ON` of its occurrences in ``texts`` (``models``
+    after ``large language``), as most often written; None when the phrase ends where the papers end it."""
+    pattern = _pattern(term, then=r"([\s\-]+(\w+))?")
+    following = [match.group(2) for text in _holding(term, texts, squashed) for match in pattern.finditer(text)]
+    stems = Counter(w.casefold().rstrip("s") for w in following if w)
+    if not stems:
+        return None
+    stem, count = stems.most_common(1)[0]
+    word = Counter(w for w in following if w and w.casefold().rstrip("s") == stem).most_common(1)[0][0]
+    if count < RUN_ON * len(following) or word.casefold() in STOP_WORDS or word.isdigit():
+        return None
+    return word
+
+
+def _phrase(term: str, texts: Sequence[str], squashed: Sequence[str]) -> str | None:
+    """``term`` with the words the papers nearly always add to it (:func:`_run_on`), up to five words, in its
+    written form; None if the papers do not write it."""
+    while len(_words(term)) < 5 and (more := _run_on(term, texts, squashed)):
+        term = f"{term} {more.casefold()}"
+    return _surface_form(term, texts, squashed)
+
+
+def _pair(first: str, second: str, texts: Sequence[str], squashed: Sequence[str]) -> str:
+    """``first`` and ``second`` as the phrase they form in the papers (either order), where it is written in at
+    least :data:`PAIR_SHARE` of ``texts`` (and two of them); else ``First and second``."""
+    needed = max(2, PAIR_SHARE * len(texts))
+    for term in (f"{first} {second}".casefold(), f"{second} {first}".casefold()):
+        holding = _holding(term, texts, squashed)
+        if len(holding) >= needed and sum(_pattern(term).search(text) is not None for text in holding) >= needed:
+            if label := _phrase(term, texts, squashed):
+                return label
+    return f"{first} and {_mid_sentence(second)}"
 
 
 def make_label(terms: Sequence[str], texts: Sequence[str], taken: set[str] = frozenset()) -> str:
@@ -112,15 +166,20 @@ def make_label(terms: Sequence[str], texts: Sequence[str], taken: set[str] = fro
     ]
     multi = [form for _, t, form in phrases if len(_words(t)) >= 2]
     single = [form for _, t, form in phrases if len(_words(t)) == 1 and t not in VAGUE_WORDS]
-    for rank, term, label in phrases:
-        if len(_words(term)) >= 2 and (rank < PHRASE_RANK or len(single) < 2) and label.casefold() not in taken:
-            return label
+    core = {word.casefold() for word in single[:CORE_WORDS]}
+    for rank, term, _ in phrases:
+        if len(_words(term)) < 2:
+            continue
+        if rank < PHRASE_RANK or len(single) < 2 or (rank < CORE_PHRASE_RANK and core & set(_words(term))):
+            label = _phrase(term, texts, squashed)
+            if label and label.casefold() not in taken:
+                return label
     # No phrase: the best word with the next word that is not part of it.
     for i, first in enumerate(single):
         for second in single[i + 1 :]:
             if _same_word(first, second):  # "Agent and agents" says one thing twice
                 continue
-            label = f"{first} and {_mid_sentence(second)}"
+            label = _pair(first, second, texts, squashed)
             if label.casefold() not in taken:
                 return label
     for label in multi + single:

@@ -29,7 +29,31 @@ def test_two_words_when_no_phrase_ranks_high():
 def test_labels_are_unique():
     texts = [["Graph neural networks."], ["Graph neural networks again."]]
     labels = unique_labels([["graph neural", "networks graph"], ["graph neural", "graphs"]], texts)
-    assert labels[0] == "Graph neural" and labels[1] != labels[0]
+    assert labels[0] == "Graph neural networks" and labels[1] != labels[0]
+
+
+def test_a_phrase_cut_off_from_a_longer_one_is_completed():
+    texts = ["Large language models reason.", "We tune large language models.", "Large language model agents."]
+    assert make_label(["large language", "reason"], texts) == "Large language models"
+    # a phrase the papers continue in many ways is a whole phrase already
+    texts = ["KV cache eviction.", "KV cache quantization.", "The KV cache grows.", "KV cache offloading."]
+    assert make_label(["kv cache", "cache"], texts) == "KV cache"
+
+
+def test_a_lower_phrase_holding_a_leading_word_beats_two_words():
+    texts = ["Scaling laws for vocabulary size.", "Optimal scaling of hyperparameters.", "New scaling laws."]
+    terms = ["scaling", "optimal", "size", "vocabulary", "parameters", "laws", "datastore", "scaling laws"]
+    assert make_label(terms, texts) == "Scaling laws"
+    # the same phrase below the top ten terms does not
+    assert make_label(terms[:-1] + ["growth", "budget", "compute", "scaling laws"], texts) == "Scaling and optimal"
+
+
+def test_two_words_written_together_become_their_phrase():
+    texts = ["End-to-end autonomous driving.", "Planning for autonomous driving.", "Driving scenes, autonomous cars."]
+    assert make_label(["autonomous", "driving", "planning"], texts) == "Autonomous driving"
+    # written together in one paper only: two words
+    texts = ["Autonomous driving.", "Driving scenes.", "Autonomous cars.", "Driving and autonomy."]
+    assert make_label(["autonomous", "driving", "planning"], texts) == "Autonomous and driving"
 
 
 def test_seed_labels_read_like_phrases(seed_result):
@@ -50,6 +74,10 @@ def test_seed_topics_include_themes_a_reader_expects(seed_result, label):
 def test_two_words_are_two_different_words():
     texts = ["An agent and other agents plan with tools."]
     assert make_label(["agent", "agents", "tools", "plan"], texts) == "Agent and tools"
+    texts = ["A robot with robotic arms grasps meshes.", "Each mesh is a grasp target."]
+    assert make_label(["robot", "robotic", "grasp"], texts) == "Robot and grasp"
+    assert make_label(["mesh", "meshes", "robotic"], texts) == "Mesh and robotic"
+    assert make_label(["agent", "multi-agent", "tools"], ["An agent in multi-agent tools."]) == "Agent and tools"
 
 
 def test_acronyms_keep_their_case():
