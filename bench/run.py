@@ -15,7 +15,8 @@ Usage::
     python bench/run.py --cases seeds hf4k      # a selection
     python bench/run.py --cases arxiv1k --isa avx2 --throughput-only   # embedding on AVX2 kernels, emulated
 
-Writes ``bench/RESULTS.md`` (``--out``) and ``bench/scaling.png``.
+Writes ``bench/RESULTS.md`` (``--out``) and ``bench/scaling.png``; ``--smoke`` prints its table and writes a
+file only when given ``--out``, so that it never replaces the full results.
 """
 
 from __future__ import annotations
@@ -296,7 +297,7 @@ def main(argv=None) -> int:
         metavar="CASE",
         help="skip the BERTopic-defaults pipeline (for the given cases, or for all when none is given)",
     )
-    parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"), help="results file")
+    parser.add_argument("--out", help="results file (default bench/RESULTS.md; with --smoke, none: printed only)")
     parser.add_argument(
         "--isa", choices=list(ISA_CAPS), default="native", help="cap the kernels at AVX2 (partial emulation)"
     )
@@ -317,9 +318,10 @@ def main(argv=None) -> int:
         raise SystemExit(f"missing corpora for {missing} in {SHARED}: see bench/README.md, Getting the corpora")
     skip = set(cases) if args.no_baseline == [] else set(args.no_baseline or ())
     command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    out, all_results = Path(args.out), {}
+    out = Path(args.out) if args.out else None if args.smoke else ROOT / "bench" / "RESULTS.md"
+    all_results = {}
     # bench/trends.py's section of the same file survives a rerun of this script
-    previous = out.read_text() if out.exists() else ""
+    previous = out.read_text() if out is not None and out.exists() else ""
     kept = "\n" + previous[previous.index(TRENDS_BEGIN) :] if TRENDS_BEGIN in previous else ""
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         first = "arxiv1k" if "arxiv1k" in cases else cases[0]
@@ -330,13 +332,15 @@ def main(argv=None) -> int:
             print(f"benchmarking {case} ...", flush=True)
             all_results[case] = bench_case(case, Path(tmp), baseline=case not in skip)
             report = _report(all_results, speed, command, done=case == cases[-1])
-            out.write_text(report + "\n" + kept)  # after every case: a long run that dies keeps what it measured
+            if out is not None:  # after every case: a long run that dies keeps what it measured
+                out.write_text(report + "\n" + kept)
         if args.throughput_only:
             report = _report(all_results, speed, command, done=True)
-            out.write_text(report + "\n" + kept)
+            if out is not None:
+                out.write_text(report + "\n" + kept)
     print(report)
     if not args.smoke and all_results:
-        _scaling_figure(all_results, out.parent / "scaling.png")
+        _scaling_figure(all_results, ROOT / "bench" / "scaling.png" if out is None else out.parent / "scaling.png")
     return 0
 
 
