@@ -82,14 +82,22 @@ def _holding(term: str, texts: Sequence[str], squashed: Sequence[str]) -> list[s
 
 
 def _surface_form(term: str, texts: Sequence[str], squashed: Sequence[str]) -> str | None:
-    """The most frequent way ``term`` is written in ``texts`` (words joined by space or hyphen), or None.
-    ``squashed``: :func:`_squashed` of ``texts``, made once by callers that look up many terms in them."""
+    """The most frequent way ``term`` is written in ``texts`` (words joined by space or hyphen), or None; a
+    running-text form before a title-cased one (``large language models``, not ``Large Language Models`` as
+    titles and acronym definitions write it). ``squashed``: :func:`_squashed` of ``texts``, made once by callers
+    that look up many terms in them."""
     pattern = _pattern(term)
     forms = Counter(match.group(0) for text in _holding(term, texts, squashed) for match in pattern.finditer(text))
     if not forms:
         return None
-    form = " ".join(max(forms.items(), key=lambda item: (item[1], item[0]))[0].split())
-    return _sentence_case(form)
+    best = max(forms.items(), key=lambda item: (not _title_cased(item[0]), item[1], item[0]))[0]
+    return _sentence_case(" ".join(best.split()))
+
+
+def _title_cased(form: str) -> bool:
+    """Two or more words, each capitalised (``Vision-Language Models``): a title's casing, not the phrase's."""
+    words = [word for word in re.split(r"[\s\-]+", form) if word[:1].isalpha()]
+    return len(words) >= 2 and all(word[0].isupper() for word in words)
 
 
 def _has_capitals_inside(word: str) -> bool:

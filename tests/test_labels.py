@@ -107,3 +107,15 @@ def test_hyphenated_words_stay_whole_in_terms(seed_result, seed_papers):
     words = set(re.findall(r"[\w-]+", text))
     glued = {w for term in terms.split("; ") for w in term.split() if w not in words}
     assert not glued
+
+
+def test_a_phrase_is_written_as_running_text_writes_it_not_as_titles_do():
+    texts = [
+        "Vision-Language Models (VLMs) see.",
+        "VISTA: Vision-Language Models at Scale",
+        "We probe vision-language models.",
+    ]
+    assert make_label(["vision-language models", "probe"], texts) == "Vision-language models"
+    # only ever title-cased: kept as written
+    assert make_label(["monte carlo", "tree"], ["Monte Carlo tree search.", "Fast Monte Carlo."]) == "Monte Carlo"
+    assert make_label(["kv cache"], ["KV Cache Eviction", "the KV cache"]) == "KV cache"
