@@ -340,7 +340,7 @@ def main(argv=None) -> int:
                 out.write_text(report + "\n" + kept)
     print(report)
     if not args.smoke and all_results:
-        _scaling_figure(all_results, ROOT / "bench" / "scaling.png" if out is None else out.parent / "scaling.png")
+        _scaling_figure(all_results, out.parent / "scaling.png")  # out is set: only --smoke runs without one
     return 0
 
 
