@@ -128,11 +128,11 @@ def _run_on(term: str, texts: Sequence[str], squashed: Sequence[str]) -> str | N
     after ``large language``), as most often written; None when the phrase ends where the papers end it."""
     pattern = _pattern(term, then=r"([\s\-]+(\w+))?")
     following = [match.group(2) for text in _holding(term, texts, squashed) for match in pattern.finditer(text)]
-    stems = Counter(w.casefold().rstrip("s") for w in following if w)
-    if not stems:
+    words = [(w, w.casefold().rstrip("s")) for w in following if w]
+    if not words:
         return None
-    stem, count = stems.most_common(1)[0]
-    word = Counter(w for w in following if w and w.casefold().rstrip("s") == stem).most_common(1)[0][0]
+    stem, count = Counter(s for _, s in words).most_common(1)[0]
+    word = Counter(w for w, s in words if s == stem).most_common(1)[0][0]
     if count < RUN_ON * len(following) or word.casefold() in STOP_WORDS or word.isdigit():
         return None
     return word

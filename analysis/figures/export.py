@@ -218,14 +218,14 @@ class Browser:
 
     def close(self) -> None:
         if self._opening is not None:
-            with contextlib.suppress(Exception):  # a browser that failed to open has nothing to close
-                try:
-                    session = self._opening.result(timeout=self.OPEN_TIMEOUT)
-                except TimeoutError:
-                    self._opening.cancel()  # never opened: stop waiting for it
-                    raise
-                closing = asyncio.run_coroutine_threadsafe(session.__aexit__(None, None, None), self._loop)
-                closing.result(timeout=self.OPEN_TIMEOUT)
+            try:
+                session = self._opening.result(timeout=self.OPEN_TIMEOUT)
+            except Exception:  # noqa: BLE001 - never opened, or failed to: nothing to close, stop waiting for it
+                self._opening.cancel()
+            else:
+                with contextlib.suppress(Exception):
+                    closing = asyncio.run_coroutine_threadsafe(session.__aexit__(None, None, None), self._loop)
+                    closing.result(timeout=self.OPEN_TIMEOUT)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=self.OPEN_TIMEOUT)
         if not self._thread.is_alive():
