@@ -122,11 +122,28 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog=f"Example: {prog} evaluate corpus.jsonl.gz --label-column primary_category",
     )
     evaluate.add_argument("--label-column", metavar="COL", help="column with reference labels (for NMI, ARI)")
+
+    fetch = commands.add_parser(
+        "fetch",
+        help="download Hugging Face Daily Papers, one JSON file per day",
+        description="Download the Daily Papers listed from --since to --until (default today, UTC) into "
+        "OUT/YYYY-MM-DD.json, one file per day, page by page, retrying 429 and 5xx answers. Days already in OUT "
+        "are not asked again, so a rerun resumes. The endpoint is $HF_ENDPOINT (default https://huggingface.co).",
+        epilog=f"Example: {prog} fetch --since 2025-06-01 --until 2025-06-30 --out data/2025-06/",
+    )
+    fetch.add_argument("--since", required=True, metavar="YYYY-MM-DD", help="first day")
+    fetch.add_argument("--until", metavar="YYYY-MM-DD", help="last day (default: today, UTC)")
+    fetch.add_argument("--out", required=True, metavar="DIR", help="directory for the day files")
     return parser
 
 
 def _check(args: argparse.Namespace) -> None:
-    """Argument mistakes of ``load`` caught before any work (``run`` checks its own: see ``pipeline.run``)."""
+    """Argument mistakes of ``load`` and ``fetch`` caught before any work (``run`` checks its own: see
+    ``pipeline.run``)."""
+    if args.command == "fetch":
+        from analysis.fetch import check_range
+
+        check_range(args.since, args.until)
     if args.command == "load":
         if Path(args.out).suffix.lower() not in {".csv", ".parquet"}:
             raise InputError(f"{args.out}: --out must end in .csv or .parquet")
@@ -165,6 +182,12 @@ def _cmd_run(args: argparse.Namespace) -> None:
     )
 
 
+def _cmd_fetch(args: argparse.Namespace) -> None:
+    from analysis.fetch import fetch_daily_papers
+
+    print(f"{fetch_daily_papers(args.since, args.until, args.out)} into {args.out}")
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> None:
     from analysis.digests import load_digests
     from analysis.embeddings import Embedder
@@ -191,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         warnings.showwarning = _show_warning  # restored on leaving: main() can be called as a library
         try:
             _check(args)
-            {"load": _cmd_load, "run": _cmd_run, "evaluate": _cmd_evaluate}[args.command](args)
+            {"load": _cmd_load, "run": _cmd_run, "evaluate": _cmd_evaluate, "fetch": _cmd_fetch}[args.command](args)
         except (AnalysisError, OSError) as error:  # what the user can fix (a file, an argument, the disk): one line
             print(f"error: {error}", file=sys.stderr)
             return 1

@@ -44,6 +44,9 @@ def _from_api_items(path: Path, items: list[dict]) -> pd.DataFrame:
                 "upvotes": paper.get("upvotes"),
                 "num_comments": item.get("numComments"),
                 "authors": "; ".join(a.get("name", "") for a in paper.get("authors") or []),
+                "ai_keywords": "; ".join(map(str, paper.get("ai_keywords") or [])),
+                "github_repo": paper.get("githubRepo"),
+                "github_stars": paper.get("githubStars"),
             }
         )
     frame = pd.DataFrame(rows)
