@@ -92,7 +92,18 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--n-broad", type=_positive, metavar="K", help="number of broad topics grouping them (default: from the data)"
     )
-    run.add_argument("--model", metavar="DIR", help="place papers onto the topics saved in DIR (an earlier OUT/model)")
+    run.add_argument(
+        "--model",
+        metavar="DIR",
+        help="update: place the papers onto the topics saved in DIR (an earlier OUT/model) and report over the "
+        "papers saved with them plus these, new themes first",
+    )
+    run.add_argument(
+        "--adopt",
+        action="store_true",
+        help="with --model: make the new themes topics of the model written to OUT/model, so the next update "
+        "tracks them",
+    )
     run.add_argument(
         "--period",
         choices=PERIODS,
@@ -171,6 +182,7 @@ def _cmd_run(args: argparse.Namespace) -> None:
         n_topics=args.n_topics,
         n_broad=args.n_broad,
         model_dir=args.model,
+        adopt=args.adopt,
         year=args.year,
         names=dict(args.name),
         period=args.period,

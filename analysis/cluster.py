@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import threading
 from collections.abc import Iterator
 
 import numpy as np
@@ -24,6 +25,7 @@ __all__ = ["connect", "check_cluster_args", "nearest_centres", "nearest_centroid
 
 PLACE_CHUNK = 50_000  # papers per placement task: a 73 MB block of vectors
 _WORKER_MODELS: dict = {}  # per worker process: one loaded model per (model, precision)
+_WORKER_LOCK = threading.Lock()
 
 
 def check_cluster_args(scheduler: str | None, workers: int | None) -> None:
@@ -65,8 +67,10 @@ def encode_on_worker(texts: list[str], model: str, precision: str) -> np.ndarray
     from analysis.embeddings import Embedder
 
     key = (model, precision)
-    if key not in _WORKER_MODELS:
-        _WORKER_MODELS[key] = Embedder(model, precision=precision, cache=False)
+    with _WORKER_LOCK:  # a worker's threads share one model: the first loads it, the others wait for it
+        if key not in _WORKER_MODELS:
+            _WORKER_MODELS[key] = Embedder(model, precision=precision, cache=False)
+            _WORKER_MODELS[key].load_model()
     return _WORKER_MODELS[key]._encode(texts)
 
 

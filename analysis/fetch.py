@@ -88,7 +88,7 @@ def check_range(since: str, until: str | None = None, *, today: dt.date | None =
     >>> [str(d) for d in check_range("2025-03-14", "2025-03-16", today=dt.date(2025, 6, 1))]
     ['2025-03-14', '2025-03-15', '2025-03-16']
     """
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     first = _parse_day(since, "--since")
     last = _parse_day(until, "--until") if until is not None else today
     if first > last:
@@ -109,7 +109,7 @@ def _retry_after(value: str | None) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def _unreachable(reason) -> bool:
@@ -166,7 +166,9 @@ class _Client:
             ids = {str((item.get("paper") or {}).get("id") or item.get("title")) for item in got}
             if not got or ids <= seen:
                 break
-            items.extend(item for item in got if str((item.get("paper") or {}).get("id") or item.get("title")) not in seen)
+            items.extend(
+                item for item in got if str((item.get("paper") or {}).get("id") or item.get("title")) not in seen
+            )
             seen |= ids
         return items
 
@@ -200,7 +202,7 @@ def fetch_daily_papers(
     :class:`~analysis.errors.InputError` for a bad range (before any request) and :class:`FetchError` when a
     day fails after ``retries`` retries; every day before it is written whole.
     """
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     days = check_range(since, until, today=today)
     if limit < 1:
         raise InputError(f"limit must be at least 1, got {limit}")

@@ -22,6 +22,7 @@ import io
 import json
 import subprocess
 import sys
+import threading
 import warnings
 from importlib import resources
 from pathlib import Path
@@ -165,10 +166,18 @@ class Int8Model:
         self.dimension = self.compiled.output(0).get_partial_shape()[1].get_length()
         n_requests = self.compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")
         self.requests = [self.compiled.create_infer_request() for _ in range(max(1, n_requests))]
+        # The requests are this model's: one encode at a time uses them (a Dask worker with several threads calls
+        # encode side by side: "Infer Request is busy"). The requests already run in parallel on every core.
+        self._lock = threading.Lock()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One unit-length float32 row per text; batches of similar length run in parallel requests (one per
-        OpenVINO stream, taken in turn; no Python callbacks, which were seen to deadlock)."""
+        OpenVINO stream, taken in turn; no Python callbacks, which were seen to deadlock). Safe to call from
+        several threads: the calls take turns."""
+        with self._lock:
+            return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = np.argsort([-len(text) for text in texts], kind="stable")
         batches = [order[start : start + BATCH_SIZE] for start in range(0, len(texts), BATCH_SIZE)]

@@ -92,7 +92,7 @@ class Granularity:
     chosen_by: str
 
 
-def _kmeans(k: int, seed: int, n_init: int = 1):
+def kmeans(k: int, seed: int, n_init: int = 1):
     from sklearn.cluster import KMeans
 
     return KMeans(n_clusters=k, random_state=seed, n_init=n_init)
@@ -158,7 +158,7 @@ def reproducibility(vectors: np.ndarray, k: int, *, seed: int, n_resamples: int 
     fits = []
     for index in range(n_resamples):
         sample = rng.choice(len(vectors), size=size, replace=False)
-        fits.append(_kmeans(k, seed + index, n_init=RESAMPLE_N_INIT).fit(vectors[sample]).predict(vectors))
+        fits.append(kmeans(k, seed + index, n_init=RESAMPLE_N_INIT).fit(vectors[sample]).predict(vectors))
     agreement = np.eye(n_resamples)
     for i, j in itertools.combinations(range(n_resamples), 2):
         agreement[i, j] = agreement[j, i] = adjusted_rand(fits[i], fits[j])
@@ -302,7 +302,7 @@ class NestedKMeans:
 
     def fit(self, vectors: np.ndarray, y=None) -> NestedKMeans:
         vectors = np.asarray(vectors)
-        top = _kmeans(self.n_broad, self.seed, self.n_init).fit(vectors)
+        top = kmeans(self.n_broad, self.seed, self.n_init).fit(vectors)
         sizes = np.bincount(top.labels_, minlength=self.n_broad)
         order = np.argsort(-sizes, kind="stable")  # broad topic 0 is the largest
         broad = np.argsort(order)[top.labels_]
@@ -313,7 +313,7 @@ class NestedKMeans:
             if k == 1:
                 model_labels, model_centres = np.zeros(len(rows), dtype=int), top.cluster_centers_[order[group]][None]
             else:
-                model = _kmeans(int(k), self.seed, self.n_init).fit(vectors[rows])
+                model = kmeans(int(k), self.seed, self.n_init).fit(vectors[rows])
                 model_labels, model_centres = model.labels_, model.cluster_centers_
             fine[rows] = len(centres) + model_labels
             centres.extend(model_centres)

@@ -1,12 +1,15 @@
-"""The main job, stage by stage: load, embed, fit (or place onto saved topics), periods and trends, overlap,
-figures, report."""
+"""The main job, one way through: check the arguments, load, embed, analyse (fit, or place onto saved topics
+as an update with its history and new themes; periods and trends, overlap, map, figures), write."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis._io import RUN_MARKER, atomic_dir, check_out_dir, plural
@@ -16,14 +19,18 @@ from analysis.embeddings import Embedder, cache_dir
 from analysis.errors import InputError, NoBrowserError
 from analysis.figures import build_figures
 from analysis.figures.export import started_browser, write_html, write_static
+from analysis.history import adopt as adopt_themes
+from analysis.history import update
 from analysis.levels import check_counts, unit_rows
-from analysis.overlap import MAX_GROUPS, choose_unit, overlap_tables
+from analysis.new_themes import ALPHA as NEW_ALPHA
+from analysis.new_themes import MIN_NEW_PAPERS, MIN_RATIO
+from analysis.overlap import MAX_GROUPS, OverlapTables, choose_unit, overlap_tables
 from analysis.projection import project_2d
 from analysis.report import render_report
-from analysis.topics import broad_level, check_model_dir, fit_topics, load_topics, save_topics
+from analysis.topics import TopicResult, broad_level, check_model_dir, fit_topics, load_topics, save_topics
 from analysis.trends import MIN_PERIODS, PERIODS, Trends, assign_periods, topic_trends
 
-__all__ = ["periods_and_trends", "run"]
+__all__ = ["RunResult", "analyse", "periods_and_trends", "run"]
 
 
 class Stopwatch:
@@ -43,6 +50,72 @@ def _write_csv(frame: pd.DataFrame, path: Path, **kwargs) -> None:
     frame.to_csv(path, lineterminator="\n", **{"index": False, **kwargs})
 
 
+@dataclass
+class RunResult:
+    """Everything a run found, as :func:`analyse` returns it; :meth:`write` writes it into a directory.
+
+    ``papers`` carry their topics and ``period``; in an update (placement onto saved topics) they are the saved
+    papers then the new ones, with ``is_new`` and ``new_theme``, and ``new_themes`` is the table of new themes
+    (:mod:`analysis.history`), else None. ``model`` is what ``model/`` receives: the fit, or the saved topics
+    with this update's papers (and, adopted, its new themes). ``unit`` is what the overlap tables compare.
+    """
+
+    papers: pd.DataFrame
+    topics: pd.DataFrame
+    broad: pd.DataFrame
+    terms: pd.DataFrame
+    centres: np.ndarray
+    overlap: OverlapTables
+    broad_overlap: OverlapTables
+    trends: Trends | None
+    broad_trends: Trends | None
+    figures: dict
+    params: dict
+    model: TopicResult
+    unit: str
+    new_themes: pd.DataFrame | None = None
+    timings: dict = field(default_factory=dict)
+
+    def write(self, directory: Path) -> None:
+        """Write the tables, the HTML figures, the report and ``model/`` into ``directory`` (images: see
+        :func:`analysis.figures.export.write_static`)."""
+        directory = Path(directory)
+        write_html(self.figures, directory / "figures")
+        save_topics(self.model, directory / "model")
+        papers = self.papers
+        if "new_theme" in papers:  # a paper in no new theme has an empty cell, not -1
+            papers = papers.assign(new_theme=papers["new_theme"].where(papers["new_theme"] >= 0).astype("Int64"))
+        _write_csv(papers, directory / "papers.csv")
+        _write_csv(self.topics, directory / "topics.csv")
+        _write_csv(self.broad, directory / "broad_topics.csv")
+        if self.new_themes is not None:
+            _write_csv(self.new_themes, directory / "new_themes.csv")
+        if self.trends is not None:
+            _write_csv(self.trends.table, directory / "trends.csv")
+            _write_csv(self.trends.shares, directory / "trend_shares.csv")
+            _write_csv(self.broad_trends.table, directory / "broad_trends.csv")
+        _write_csv(self.overlap.counts, directory / "overlap_counts.csv")
+        _write_csv(self.overlap.classes, directory / "overlap_classes.csv")
+        _write_csv(self.broad_overlap.counts, directory / "broad_overlap_counts.csv")
+        _write_csv(self.broad_overlap.classes, directory / "broad_overlap_classes.csv")
+        _write_csv(
+            self.overlap.similarity, directory / f"{self.unit}_similarity.csv", index=True, index_label=self.unit
+        )
+        _write_csv(self.overlap.shared_papers, directory / "shared_papers.csv")
+        report = render_report(
+            self.papers,
+            self.topics,
+            self.overlap,
+            self.figures,
+            self.params,
+            trends=self.trends,
+            broad=self.broad,
+            broad_trends=self.broad_trends,
+            new_themes=self.new_themes,
+        )
+        (directory / RUN_MARKER).write_text(report, encoding="utf-8")
+
+
 def run(
     paths,
     out: str | Path,
@@ -52,6 +125,7 @@ def run(
     n_topics: int | None = None,
     n_broad: int | None = None,
     model_dir: str | Path | None = None,
+    adopt: bool = False,
     year: int | None = None,
     names: dict[str, str] | None = None,
     period: str = "auto",
@@ -61,26 +135,29 @@ def run(
     scheduler: str | None = None,
     workers: int | None = None,
     log=print,
-) -> dict:
-    """Run the whole analysis and write everything into ``out``.
-
-    Returns the frames, tables and figures it wrote, and ``timings``: seconds per stage (load, embed, fit or
-    place, trends, overlap, map, figures, static, write).
+) -> RunResult:
+    """Run the whole analysis and write everything into ``out``: check the arguments, load, embed,
+    :func:`analyse`, :meth:`RunResult.write` (and PNG/SVG images). Returns the :class:`RunResult`, with
+    ``timings``: seconds per stage (load, embed, fit or place, trends, overlap, map, figures, static, write).
 
     Writes ``papers.csv`` (every load column plus ``topic``, ``topic_label``, ``broad_topic``,
     ``broad_topic_label``), ``topics.csv`` (fine topics with their ``stability`` and ``broad_topic``),
     ``broad_topics.csv``, the overlap tables (``overlap_counts.csv`` with q-values, ``overlap_classes.csv``,
     ``digest_similarity.csv``, ``shared_papers.csv``; ``broad_overlap_counts.csv`` and
     ``broad_overlap_classes.csv`` for the broad topics), ``figures/NAME.html`` (+ ``.png``/``.svg`` when a
-    browser is found and ``static``), ``report.html`` and the fitted model in ``model/``. With ``model_dir``
-    (the ``model/`` of an earlier run) papers are placed onto its topics instead, and ``papers.csv`` gains
-    ``topic_similarity`` and ``novel``. Nothing is written to ``out`` unless every stage succeeds.
+    browser is found and ``static``), ``report.html`` and the fitted model in ``model/``. Nothing is written to
+    ``out`` unless every stage succeeds.
+
+    With ``model_dir`` (the ``model/`` of an earlier run) the papers are an update: they are placed onto its
+    topics, and everything is reported over the papers saved with it plus these (``papers.csv`` gains
+    ``is_new``, ``new_theme``, ``topic_similarity`` and ``novel``); ``new_themes.csv`` lists the new themes
+    (:mod:`analysis.new_themes`); ``model/`` is the saved topics with all the papers, so the next update
+    extends this one, and with ``adopt`` the new themes become topics in it.
 
     Dated digests: every paper gets a ``period`` (``period``: ``auto`` or one of :data:`analysis.trends.PERIODS`)
     and, with at least 3 periods, ``trends.csv`` and ``trend_shares.csv`` test each topic for a trend
     (``broad_trends.csv`` each broad topic). The overlap tables compare ``group_by`` (a column) if given, else
-    digests, or periods when there are more than
-    :data:`analysis.overlap.MAX_GROUPS` dated digests.
+    digests, or periods when there are more than :data:`analysis.overlap.MAX_GROUPS` dated digests.
 
     ``precision``: the embedding arithmetic (see :func:`analysis.embeddings.choose_precision`; default: ``auto``,
     or the saved topics' precision with ``model_dir``). ``scheduler`` (a Dask scheduler's address) or
@@ -96,6 +173,8 @@ def run(
     check_counts(None, n_topics, n_broad, names=flags)  # before any work; the bound by papers after loading
     if model_dir:
         check_model_dir(model_dir)
+    elif adopt:
+        raise InputError("--adopt makes the new themes of an update topics: it needs --model")
     papers = load_digests(*paths, year=year, names=names)
     log(f"loaded {plural(len(papers), 'paper')} from {plural(papers['digest'].nunique(), 'digest')}")
     clock.lap("load")
@@ -118,92 +197,150 @@ def run(
         # Papers embedded just now are new, so their images will be too: the browser for PNG and SVG starts
         # now, beside the fit, not after it. A rerun's images come from the image cache and start no browser.
         browser = later.enter_context(started_browser(static and embedder.n_computed_ > 0))
+        result = analyse(
+            papers,
+            vectors,
+            saved=saved,
+            adopt=adopt,
+            seed=seed,
+            n_topics=n_topics,
+            n_broad=n_broad,
+            period=period,
+            group_by=group_by,
+            embedder=embedder,
+            client=client,
+            log=log,
+            clock=clock,
+        )
+        result.params["inputs"] = ", ".join(map(str, paths))
         if saved is not None:
-            papers = saved.assign(papers, embeddings=vectors, client=client)
-            sizes = papers["topic"].value_counts()
-            topics = saved.topics.assign(size=saved.topics["topic"].map(sizes).fillna(0).astype(int))
-            broad_sizes = papers["broad_topic"].value_counts()
-            broad = saved.broad.assign(size=saved.broad["broad_topic"].map(broad_sizes).fillna(0).astype(int))
-            terms, centres, params = saved.terms, saved.centres, dict(saved.params)
-            params["placed_onto"] = str(model_dir)
-            log(f"placed them onto {plural(len(topics), 'saved topic')}; {int(papers['novel'].sum())} flagged as novel")
-            clock.lap("place")
-        else:
-            result = fit_topics(
-                papers, seed=seed, n_topics=n_topics, n_broad=n_broad, embeddings=vectors, embedder=embedder
-            )
-            papers, topics, broad, terms, centres, params = (
-                result.papers,
-                result.topics,
-                result.broad,
-                result.terms,
-                result.centres,
-                dict(result.params),
-            )
-            vectors = result.embeddings
-            for message in result.messages:
-                log(message)
-            save_topics(result, staging / "model")
-            chosen = "chosen from the data" if params["topic counts"] != "as given" else "as given"
-            log(f"found {plural(len(topics), 'topic')} in {plural(len(broad), 'broad topic')} ({chosen})")
-            clock.lap("fit")
-        params["inputs"] = ", ".join(map(str, paths))
-        papers, trends = periods_and_trends(papers, period, log)
-        broad_papers = broad_level(papers)
-        broad_trends = None if trends is None else topic_trends(broad_papers, unit=trends.unit)
-        if trends is not None:
-            params["periods"] = f"{trends.unit}s, {trends.span}"
-        clock.lap("trends")
-        unit = choose_unit(papers, group_by)
-        if unit == "period" and group_by is None:
-            log(f"{papers['digest'].nunique()} digests (more than {MAX_GROUPS}): topics compared across periods")
-        params["overlap compared across"] = f"{unit}s"
-        if papers[unit].nunique() < 2:
-            log(f"one {unit} only: every topic is unique to it; comparing topics needs two or more {unit}s")
-        overlap = overlap_tables(papers, by=unit)
-        broad_overlap = overlap_tables(broad_papers, by=unit)
-        clock.lap("overlap")
-        coords = project_2d(unit_rows(vectors), seed=seed)
-        clock.lap("map")
-        figures = build_figures(papers, topics, terms, centres, overlap, coords, trends, broad_trends)
-        write_html(figures, staging / "figures")
-        clock.lap("figures")
+            result.params["placed_onto"] = str(model_dir)
+        result.write(staging)
+        clock.lap("write")
         if static:
             try:
-                write_static(figures, staging / "figures", cache=cache_dir() / "figures", browser=browser)
+                write_static(result.figures, staging / "figures", cache=cache_dir() / "figures", browser=browser)
             except NoBrowserError as error:
                 log(str(error))
             clock.lap("static")
-        _write_csv(papers, staging / "papers.csv")
-        _write_csv(topics, staging / "topics.csv")
-        _write_csv(broad, staging / "broad_topics.csv")
-        if trends is not None:
-            _write_csv(trends.table, staging / "trends.csv")
-            _write_csv(trends.shares, staging / "trend_shares.csv")
-            _write_csv(broad_trends.table, staging / "broad_trends.csv")
-        _write_csv(overlap.counts, staging / "overlap_counts.csv")
-        _write_csv(overlap.classes, staging / "overlap_classes.csv")
-        _write_csv(broad_overlap.counts, staging / "broad_overlap_counts.csv")
-        _write_csv(broad_overlap.classes, staging / "broad_overlap_classes.csv")
-        _write_csv(overlap.similarity, staging / f"{unit}_similarity.csv", index=True, index_label=unit)
-        _write_csv(overlap.shared_papers, staging / "shared_papers.csv")
-        report = render_report(
-            papers, topics, overlap, figures, params, trends=trends, broad=broad, broad_trends=broad_trends
+    log(f"wrote {plural(len(result.figures), 'figure')}, the report and the tables to {out}/")
+    result.timings = clock.seconds
+    return result
+
+
+def _fit(papers, vectors, *, seed, n_topics, n_broad, embedder, log) -> TopicResult:
+    result = fit_topics(papers, seed=seed, n_topics=n_topics, n_broad=n_broad, embeddings=vectors, embedder=embedder)
+    for message in result.messages:
+        log(message)
+    chosen = "chosen from the data" if result.params["topic counts"] != "as given" else "as given"
+    log(f"found {plural(len(result.topics), 'topic')} in {plural(len(result.broad), 'broad topic')} ({chosen})")
+    return result
+
+
+def _update(saved: TopicResult, papers, vectors, *, adopt, seed, embedder, client, log):
+    """The saved topics with ``papers`` placed onto them beside the papers saved with them; the new themes."""
+    history = saved.papers
+    if history is None:
+        log("the saved topics were saved without their papers: this update reports on the new papers alone")
+    history_vectors = embedder.embed_papers(history) if history is not None else np.zeros((0, vectors.shape[1]))
+    found = update(saved, papers, vectors, history_vectors, seed=seed, client=client)
+    new = found.papers["is_new"]
+    if found.repeated:
+        log(f"{plural(found.repeated, 'paper')} already in the saved papers (same digest) left out")
+    log(
+        f"placed {plural(int(new.sum()), 'new paper')} onto {plural(len(saved.topics), 'saved topic')}, "
+        f"beside {plural(int((~new).sum()), 'saved paper')}; {int(found.papers['novel'].sum())} flagged as novel"
+    )
+    themes = found.new_themes
+    log(
+        f"new themes: {len(themes)}"
+        + (
+            f" ({'; '.join(f'{t.label}, {t.new_papers} new papers' for t in themes.itertuples())})"
+            if len(themes)
+            else ""
         )
-        (staging / RUN_MARKER).write_text(report, encoding="utf-8")
-    clock.lap("write")
-    log(f"wrote {plural(len(figures), 'figure')}, the report and the tables to {out}/")
-    return {
-        "papers": papers,
-        "topics": topics,
-        "broad": broad,
-        "overlap": overlap,
-        "broad_overlap": broad_overlap,
-        "trends": trends,
-        "broad_trends": broad_trends,
-        "figures": figures,
-        "timings": clock.seconds,
-    }
+        + f" (q < {NEW_ALPHA}, at least {MIN_NEW_PAPERS} new papers and {MIN_RATIO:g}x their share before)"
+    )
+    model = adopt_themes(saved, found) if adopt else dataclasses.replace(saved, papers=found.papers)
+    if adopt and len(themes):
+        log(f"adopted {plural(len(themes), 'new theme')} as topics of the model written to model/")
+    return found, model
+
+
+def _sized(table: pd.DataFrame, papers: pd.DataFrame, column: str) -> pd.DataFrame:
+    sizes = papers[column].value_counts()
+    return table.assign(size=table[column].map(sizes).fillna(0).astype(int))
+
+
+def analyse(
+    papers: pd.DataFrame,
+    vectors: np.ndarray,
+    *,
+    saved: TopicResult | None = None,
+    adopt: bool = False,
+    seed: int = 42,
+    n_topics: int | None = None,
+    n_broad: int | None = None,
+    period: str = "auto",
+    group_by: str | None = None,
+    embedder: Embedder | None = None,
+    client=None,
+    log=print,
+    clock: Stopwatch | None = None,
+) -> RunResult:
+    """Topics (fitted, or ``saved`` ones with these papers as an update), periods and trends, overlap, the
+    document map and the figures of embedded ``papers``; nothing is written."""
+    clock = clock or Stopwatch()
+    embedder = embedder or Embedder()
+    new_themes = None
+    if saved is not None:
+        found, model = _update(
+            saved, papers, vectors, adopt=adopt, seed=seed, embedder=embedder, client=client, log=log
+        )
+        papers, vectors, new_themes = found.papers, found.vectors, found.new_themes
+        topics, broad = _sized(saved.topics, papers, "topic"), _sized(saved.broad, papers, "broad_topic")
+        terms, centres, params = saved.terms, saved.centres, dict(saved.params)
+        clock.lap("place")
+    else:
+        model = _fit(papers, vectors, seed=seed, n_topics=n_topics, n_broad=n_broad, embedder=embedder, log=log)
+        papers, topics, broad, terms, centres = model.papers, model.topics, model.broad, model.terms, model.centres
+        vectors, params = model.embeddings, dict(model.params)
+        clock.lap("fit")
+    papers, trends = periods_and_trends(papers, period, log)
+    broad_papers = broad_level(papers)
+    broad_trends = None if trends is None else topic_trends(broad_papers, unit=trends.unit)
+    if trends is not None:
+        params["periods"] = f"{trends.unit}s, {trends.span}"
+    clock.lap("trends")
+    unit = choose_unit(papers, group_by)
+    if unit == "period" and group_by is None:
+        log(f"{papers['digest'].nunique()} digests (more than {MAX_GROUPS}): topics compared across periods")
+    params["overlap compared across"] = f"{unit}s"
+    if papers[unit].nunique() < 2:
+        log(f"one {unit} only: every topic is unique to it; comparing topics needs two or more {unit}s")
+    overlap = overlap_tables(papers, by=unit)
+    broad_overlap = overlap_tables(broad_papers, by=unit)
+    clock.lap("overlap")
+    coords = project_2d(unit_rows(vectors), seed=seed)
+    clock.lap("map")
+    figures = build_figures(papers, topics, terms, centres, overlap, coords, trends, broad_trends)
+    clock.lap("figures")
+    return RunResult(
+        papers,
+        topics,
+        broad,
+        terms,
+        centres,
+        overlap,
+        broad_overlap,
+        trends,
+        broad_trends,
+        figures,
+        params,
+        model,
+        unit,
+        new_themes,
+    )
 
 
 def periods_and_trends(papers: pd.DataFrame, period: str = "auto", log=print) -> tuple[pd.DataFrame, Trends | None]:

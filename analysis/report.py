@@ -23,6 +23,7 @@ from analysis import __version__
 from analysis._io import plural
 from analysis.figures import caption
 from analysis.levels import LEVEL_RULES
+from analysis.new_themes import NEW_THEME_RULES
 from analysis.overlap import CLASS_RULES, OverlapTables
 from analysis.trends import TREND_RULES, Trends
 
@@ -109,7 +110,28 @@ def _trend_context(trends: Trends, topics: pd.DataFrame) -> dict:
             )
         ),
         "rules": TREND_RULES,
+        "new_periods": ", ".join(trends.new_periods),
     }
+
+
+def _new_theme_context(themes: pd.DataFrame, papers: pd.DataFrame) -> dict:
+    new = int(papers["is_new"].sum())
+    table = themes.assign(
+        rate_ratio=[f"{v:.3g}" for v in themes["rate_ratio"]],
+        ratio_low=[f"{v:.3g}" for v in themes["ratio_low"]],
+        ratio_high=[f"{v:.3g}" for v in themes["ratio_high"]],
+    )
+    if len(themes):
+        summary = (
+            f"{plural(len(themes), 'new theme')} among the {plural(new, 'new paper')} of this update "
+            f"(against {plural(len(papers) - new, 'saved paper')}):"
+        )
+    else:
+        summary = (
+            f"No new theme: no group of the {plural(new, 'new paper')} of this update stands out from the "
+            f"{plural(len(papers) - new, 'saved paper')} by the test below."
+        )
+    return {"summary": summary, "themes": _records(table), "rules": NEW_THEME_RULES}
 
 
 def render_report(
@@ -122,10 +144,12 @@ def render_report(
     trends: Trends | None = None,
     broad: pd.DataFrame | None = None,
     broad_trends: Trends | None = None,
+    new_themes: pd.DataFrame | None = None,
     title: str | None = None,
 ) -> str:
     """Return the report as one HTML string; with ``trends``, a Trends section leads; with ``broad`` (the
-    broad topics table) and ``broad_trends``, the broad level is shown too."""
+    broad topics table) and ``broad_trends``, the broad level is shown too; with ``new_themes`` (an update's,
+    see :mod:`analysis.history`), a section "New since the saved topics" comes first."""
     by_digest = papers.groupby("digest", sort=False)
     digests = [
         {
@@ -164,6 +188,7 @@ def render_report(
         else None,
         "shared_papers": _records(overlap.shared_papers),
         "trends": _trend_context(trends, topics) if trends is not None else None,
+        "new_themes": _new_theme_context(new_themes, papers) if new_themes is not None else None,
         "broad": _records(broad) if broad is not None else None,
         "broad_trends": _trend_context(broad_trends, broad.rename(columns={"broad_topic": "topic"}))
         if broad_trends is not None and broad is not None

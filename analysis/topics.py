@@ -60,6 +60,7 @@ N_INIT = (
 N_REPRESENTATIVE = 3
 NOVELTY_QUANTILE = 0.02  # a new paper less similar to its topic than 98% of the fitted papers is "novel"
 _META_FILE = "digest_topics.json"
+_PAPERS_FILE = "papers.parquet"  # the papers the topics hold: an update reports over them and the new ones
 TOKEN_PATTERN = r"(?u)\b\w[\w-]*\w\b"  # words of 2+ characters, hyphenated ones whole ("in-context", "self-play")
 
 
@@ -73,7 +74,8 @@ class TopicResult:
     ----------
     papers : DataFrame or None
         The papers fitted on, with ``topic`` (int), ``topic_label`` (str), ``broad_topic`` and
-        ``broad_topic_label`` added; None for loaded topics (the papers are not saved).
+        ``broad_topic_label`` added; for loaded topics, the papers they were saved with (an update's history:
+        every earlier update's papers too), without a run's own columns.
     topics : DataFrame
         One row per fine topic: ``topic``, ``label``, ``size``, ``top_terms``, ``representative_titles``,
         ``stability`` (0–1), ``broad_topic``, ``broad_topic_label``.
@@ -213,8 +215,9 @@ def _level_table(
     return pd.DataFrame(rows)
 
 
-def _group_terms(model, texts: list[str], groups: np.ndarray, n_terms: int) -> list[list[str]]:
-    """Top c-TF-IDF terms of each group id 0..k-1, with the fitted model's vocabulary."""
+def group_terms(model, texts: list[str], groups: np.ndarray, n_terms: int, n_groups: int | None = None):
+    """Top c-TF-IDF terms of each group id 0..k-1, with the fitted model's vocabulary: one list of
+    ``(term, weight)`` per group."""
     import scipy.sparse as sp
     from bertopic.vectorizers import ClassTfidfTransformer
 
@@ -223,11 +226,15 @@ def _group_terms(model, texts: list[str], groups: np.ndarray, n_terms: int) -> l
     counts = model.vectorizer_model.transform(cleaned)
     # BERTopic counts n-grams on each topic's papers joined together; keep those inside single papers
     present = np.flatnonzero(np.asarray(counts.sum(axis=0)).ravel() > 0)
-    membership = sp.csr_matrix((np.ones(len(groups)), (groups, np.arange(len(groups)))))
+    shape = (n_groups or int(groups.max()) + 1, len(groups))
+    membership = sp.csr_matrix((np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=shape)
     per_group = membership @ counts[:, present]
     weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(per_group).toarray()
     vocabulary = model.vectorizer_model.get_feature_names_out()[present]
-    return [[vocabulary[i] for i in np.argsort(-row, kind="stable")[:n_terms] if row[i] > 0] for row in weights]
+    return [
+        [(str(vocabulary[i]), float(row[i])) for i in np.argsort(-row, kind="stable")[:n_terms] if row[i] > 0]
+        for row in weights
+    ]
 
 
 def _broad_labels(terms, by_topic: list[list[str]], broad_of_fine, fine_labels) -> list[str]:
@@ -320,7 +327,7 @@ def fit_topics(
     fine_terms = [[term for term, _ in model.get_topic(t) or [] if term] for t in range(n_fine)]
     by_topic = [[texts[i] for i in np.flatnonzero(fine == t)] for t in range(n_fine)]
     fine_labels = unique_labels(fine_terms, by_topic)
-    broad_terms = _group_terms(model, texts, broad, 3 * N_TERMS)
+    broad_terms = [[term for term, _ in pairs] for pairs in group_terms(model, texts, broad, 3 * N_TERMS)]
     broad_labels = _broad_labels(broad_terms, by_topic, broad_of_fine, fine_labels)
     topics = _level_table(papers, fine, fine_terms, similarity, fine_labels)
     topics.insert(0, "topic", range(n_fine))
@@ -436,7 +443,22 @@ def save_topics(result: TopicResult, directory: str | Path) -> None:
             meta["centroids"] = {t: c.tolist() for t, c in zip(ids, result.centroids, strict=True)}
         if result.broad_centroids is not None:
             meta["broad_centroids"] = result.broad_centroids.tolist()
+        meta["terms"] = result.terms.to_dict(orient="list")
         (staging / _META_FILE).write_text(json.dumps(meta, indent=1))
+        if result.papers is not None:
+            _history(result.papers).to_parquet(staging / _PAPERS_FILE, index=False)
+
+
+def _history(papers: pd.DataFrame) -> pd.DataFrame:
+    """The papers as a saved model keeps them: every column but a run's own (period, novelty, new themes); a
+    column of mixed types (a table's extra column) as text, which Parquet can hold."""
+    from analysis.history import RUN_COLUMNS
+
+    history = papers.drop(columns=[c for c in RUN_COLUMNS if c in papers.columns]).reset_index(drop=True)
+    for column in history.columns:
+        if pd.api.types.is_object_dtype(history[column]) and history[column].dropna().map(type).nunique() > 1:
+            history[column] = history[column].map(lambda v: v if v is None or v != v else str(v))
+    return history
 
 
 def check_model_dir(directory: str | Path, flag: str = "--model") -> None:
@@ -455,8 +477,9 @@ def check_model_dir(directory: str | Path, flag: str = "--model") -> None:
 
 
 def load_topics(directory: str | Path) -> TopicResult:
-    """Load topics saved by :func:`save_topics` (offline: the embedding model is not part of the save); the
-    papers and embeddings they were fitted on are not saved, so those attributes are None."""
+    """Load topics saved by :func:`save_topics` (offline: the embedding model is not part of the save). ``papers``
+    is the table of the papers they hold (None in saves made before it was kept); their embeddings are not
+    saved (they are in the embedding cache), so ``embeddings`` is None."""
     BERTopic = bertopic_class()  # noqa: N806
 
     directory = Path(directory)
@@ -476,6 +499,8 @@ def load_topics(directory: str | Path) -> TopicResult:
         raise InputError(f"{meta_path}: corrupt saved topic model ({error})") from None
     with quiet_logger("BERTopic"):
         model = BERTopic.load(str(directory / "bertopic"))
-    terms = terms_frame(model, topics)
+    terms = pd.DataFrame(meta["terms"]) if "terms" in meta else terms_frame(model, topics)
+    papers_path = directory / _PAPERS_FILE
+    papers = pd.read_parquet(papers_path) if papers_path.is_file() else None
     params = meta["params"]
-    return TopicResult(None, topics, broad, model, None, terms, centres, params, None, [], centroids, broad_centroids)
+    return TopicResult(papers, topics, broad, model, None, terms, centres, params, None, [], centroids, broad_centroids)

@@ -160,6 +160,8 @@ class Trends:
         The period unit (``month``, ``week``...).
     first_part, last_part : str
         The periods the first and last thirds span, e.g. ``2024-06 – 2024-09``.
+    new_periods : tuple of str
+        In an update (papers with ``is_new``), the periods holding new papers; empty otherwise.
     """
 
     table: pd.DataFrame
@@ -168,6 +170,7 @@ class Trends:
     unit: str
     first_part: str
     last_part: str
+    new_periods: tuple[str, ...] = ()
 
     @property
     def span(self) -> str:
@@ -339,4 +342,7 @@ def topic_trends(
         unit=unit or papers.attrs.get("period_unit", "period"),
         first_part=_span(periods["period"].iloc[first]),
         last_part=_span(periods["period"].iloc[last]),
+        new_periods=tuple(p for p in order if p in set(dated.loc[dated["is_new"], "period"]))
+        if "is_new" in dated
+        else (),
     )

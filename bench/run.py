@@ -75,11 +75,11 @@ def child_ours(paths: list[str], out: str) -> dict:
     imported = time.perf_counter() - start
     result = run(paths, Path(out) / "run", seed=42, log=lambda _: None)
     # the vectors, for their cosine to the baseline's: read back from the cache the run just filled (untimed)
-    np.save(Path(out) / "embeddings.npy", Embedder().embed_papers(result["papers"]))
+    np.save(Path(out) / "embeddings.npy", Embedder().embed_papers(result.papers))
     return {
-        "papers": len(result["papers"]),
-        "topics": len(result["topics"]),
-        "stages": {"import": round(imported, 2), **result["timings"]},
+        "papers": len(result.papers),
+        "topics": len(result.topics),
+        "stages": {"import": round(imported, 2), **result.timings},
         "peak_mb": round(_peak_mb()),
         "child_mb": round(_peak_mb(resource.RUSAGE_CHILDREN)),
     }

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import DATA
+from helpers import DATA, SEED_A, SEED_B
 
 import analysis.cluster as cluster_module
 from analysis import embeddings
@@ -39,10 +39,11 @@ def test_a_run_on_a_cluster_equals_the_run_in_one_process(tmp_path, cluster, mon
     columns = ["paper_id", "digest", "topic", "topic_label", "broad_topic", "broad_topic_label"]
     pd.testing.assert_frame_equal(one[columns], many[columns])
     assert (tmp_path / "one" / "topics.csv").read_bytes() == (tmp_path / "many" / "topics.csv").read_bytes()
-    # placing papers onto saved topics: the same on the cluster as in one process
-    model = tmp_path / "one" / "model"
-    run([DATA], tmp_path / "placed", model_dir=model, static=False, log=lambda m: None)
-    run([DATA], tmp_path / "placed-many", model_dir=model, static=False, scheduler=local.scheduler_address,
+    # an update onto saved topics: the same on the cluster as in one process
+    run([SEED_A], tmp_path / "saved", seed=42, static=False, log=lambda m: None)
+    model = tmp_path / "saved" / "model"
+    run([SEED_B], tmp_path / "placed", model_dir=model, static=False, log=lambda m: None)
+    run([SEED_B], tmp_path / "placed-many", model_dir=model, static=False, scheduler=local.scheduler_address,
         log=lambda m: None)  # fmt: skip
     placed, placed_many = (pd.read_csv(tmp_path / d / "papers.csv") for d in ("placed", "placed-many"))
     pd.testing.assert_frame_equal(placed, placed_many)
@@ -70,3 +71,19 @@ def test_cluster_arguments_are_checked_before_any_work():
         text=True,
     )
     assert result.returncode == 2 and "--workers: expected a whole number of at least 1" in result.stderr
+
+
+def test_a_worker_with_several_threads_embeds_chunks_side_by_side(tmp_path, monkeypatch):
+    """One worker process, three threads, chunks of 16 texts: several chunks run at once on one model."""
+    from analysis import load_digests
+
+    papers = load_digests(DATA)
+    alone = embeddings.Embedder(cache=False).embed_papers(papers)
+    monkeypatch.setattr(embeddings, "CHUNK_SIZE", 16)
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=3, dashboard_address=None) as local,
+        distributed.Client(local) as client,
+    ):
+        on_cluster = embeddings.Embedder(cache=False, client=client).embed_papers(papers)
+        assert sum(client.run(lambda: len(cluster_module._WORKER_MODELS)).values()) == 1  # one model, shared
+    assert np.array_equal(alone, on_cluster)

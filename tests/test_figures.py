@@ -157,3 +157,48 @@ def test_hierarchy_draws_each_broad_topic_in_its_treemap_colour(seed_figures, se
         colour = topic_colour(broad) if sizes[broad] > 1 else "#9e9e9e"
         at_leaf = [t.line.color for t in figure.data if any(x == 0 and v == y for x, v in zip(t.x, t.y, strict=True))]
         assert at_leaf == [colour], label
+
+
+HOSTILE = "R&D <lab>"
+
+
+def _strings(node):
+    """Every string in a figure's JSON."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+def _shown(text: str) -> str:
+    """What a person sees of a Plotly string: its markup dropped, its entities read."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]*>", " ", text))
+
+
+@pytest.mark.parametrize("hostile", [HOSTILE, "Q&A", EVIL])
+def test_every_figure_shows_hostile_text_as_written_and_runs_none(seed_result, hostile):
+    import json
+
+    from analysis.topics import relabel_topics
+
+    r = relabel_topics(seed_result, {0: hostile})
+    digests = r.papers["digest"].unique()
+    other = "Q&A" if hostile != "Q&A" else "Q&A, again"
+    papers = r.papers.assign(digest=r.papers["digest"].map({digests[0]: hostile, digests[1]: other}))
+    figures = build_figures(papers, r.topics, r.terms, r.centres, overlap_tables(papers), np.zeros((len(papers), 2)))
+    timeline = _ten_digests().assign(topic_label=lambda p: p["topic_label"].replace("Topic 0", hostile))
+    trends = topic_trends(assign_periods(timeline))
+    figures |= {"topics_over_time": topics_over_time(trends), "trend_changes": trend_changes(trends)}
+    for name, figure in figures.items():
+        strings = list(_strings(json.loads(figure.to_json())))
+        assert not any(re.search("&amp;(amp|lt|gt);", s) for s in strings), name  # escaped twice: shows "&amp;"
+        assert not any("<lab>" in s or "<img" in s for s in strings), name  # never markup
+        assert any(hostile in _shown(s) for s in strings), name  # shown as written
+    butterfly = figures["digest_butterfly"].layout.title.text
+    assert _shown(butterfly).startswith(f"{hostile} vs {other}")

@@ -176,7 +176,7 @@ def test_run_writes_trends_for_dated_digests_and_skips_them_with_one_line(tmp_pa
     papers = pd.read_csv(tmp_path / "out" / "papers.csv")
     assert papers["period"].tolist() == [m for m in ["2025-01", "2025-02", "2025-03", "2025-04"] for _ in range(3)]
     trends = pd.read_csv(tmp_path / "out" / "trends.csv")
-    assert len(trends) == len(result["topics"]) and set(trends["trend"]) <= {"steady", "rising", "falling"}
+    assert len(trends) == len(result.topics) and set(trends["trend"]) <= {"steady", "rising", "falling"}
     assert (tmp_path / "out" / "figures" / "topics_over_time.html").exists()
 
     _dated_csv(tmp_path / "once.csv", ["2025-01"])

@@ -6,7 +6,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.errors import InputError
-from analysis.figures.theme import annotated_heatmap, bounded, digest_colour, finish, short, topics_by_size
+from analysis.figures.theme import (
+    annotated_heatmap,
+    bounded,
+    digest_colour,
+    escaped_short,
+    finish,
+    plain_short,
+    topics_by_size,
+)
 from analysis.overlap import ALPHA, ordered_groups, unit_of
 
 
@@ -24,14 +32,14 @@ def digest_butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figu
     labels = []
     for topic in order:
         q = left.at[topic, "q_value"]
-        labels.append(short(left.at[topic, "topic_label"]) + (f" ★ q={q:.2g}" if q < alpha else ""))
+        labels.append(escaped_short(left.at[topic, "topic_label"]) + (f" ★ q={q:.2g}" if q < alpha else ""))
     figure = go.Figure()
     for side, frame, sign in ((0, left, -1), (1, right, 1)):
         figure.add_bar(
             y=labels,
             x=sign * frame["share"],
             orientation="h",
-            name=short(digests[side], 30),
+            name=escaped_short(digests[side], 30),
             marker_color=digest_colour(side),
             customdata=frame[["count", "share"]].to_numpy(),
             text=[f"{s:.0%}" for s in frame["share"]],
@@ -55,7 +63,7 @@ def digest_butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figu
     )
     return finish(
         figure,
-        f"{short(digests[0], 30)} vs {short(digests[1], 30)}",
+        f"{plain_short(digests[0], 30)} vs {plain_short(digests[1], 30)}",
         f"★ = shares differ, Fisher's exact test, Benjamini–Hochberg q < {alpha}",
         height=bounded(30 * len(order) + 160),
     )
@@ -64,7 +72,7 @@ def digest_butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figu
 def digest_similarity_matrix(similarity: pd.DataFrame, unit: str = "digest") -> go.Figure:
     """Group x group (digest x digest by default) Jensen–Shannon distance between topic mixes (0 = same mix,
     1 = nothing in common)."""
-    names = [short(d, 30) for d in similarity.index]
+    names = [escaped_short(d, 30) for d in similarity.index]
     values = similarity.to_numpy()
     show_text = len(names) <= 25
     figure = annotated_heatmap(

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import esc, finish, short, topic_colour
+from analysis.figures.theme import esc, escaped_short, finish, topic_colour
 from analysis.overlap import ordered_groups
 
 WEBGL_FROM = 3000  # papers
@@ -27,7 +27,7 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
             x=coords[positions, 0],
             y=coords[positions, 1],
             mode="markers",
-            name=short(label, 32),
+            name=escaped_short(label, 32),
             marker={
                 "color": topic_colour(int(topic)),
                 "size": 7,
@@ -37,7 +37,7 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
             },
             text=[esc(t) for t in group["title"]],
             customdata=[esc(d) for d in group["digest"]],
-            hovertemplate="%{text}<br>" + short(label, 40) + " · %{customdata}<extra></extra>",
+            hovertemplate="%{text}<br>" + escaped_short(label, 40) + " · %{customdata}<extra></extra>",
         )
         # SVG markers export fast and sharp; past a few thousand points only WebGL stays responsive.
         figure.add_trace(go.Scattergl(**trace) if len(papers) > WEBGL_FROM else go.Scatter(**trace))
@@ -46,7 +46,7 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
         figure.add_annotation(
             x=x,
             y=y,
-            text=f"<b>{short(label, 28)}</b>",
+            text=f"<b>{escaped_short(label, 28)}</b>",
             showarrow=False,
             font={"size": 11},
             bgcolor="rgba(255,255,255,0.45)",  # readable over points without hiding them
@@ -58,7 +58,7 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
                     x=[None],
                     y=[None],
                     mode="markers",
-                    name=short(digest, 32),
+                    name=escaped_short(digest, 32),
                     marker={"color": "#777", "size": 8, "symbol": shape},
                     legendgroup="digests",
                     legendgrouptitle_text="shape = digest",

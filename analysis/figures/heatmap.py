@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import annotated_heatmap, bounded, finish, short, topics_by_size
+from analysis.figures.theme import annotated_heatmap, bounded, escaped_short, finish, topics_by_size
 from analysis.overlap import ordered_groups, unit_of
 
 TEXT_UP_TO = 40  # rows; past that the cells are too thin for their numbers (hover still has them)
@@ -28,8 +28,8 @@ def digest_topic_heatmap(counts: pd.DataFrame, *, unit_name: str | None = None) 
     ]
     figure = annotated_heatmap(
         share.to_numpy().T,
-        [short(label, 28) for _, label in order.index],
-        [short(d, 30) for d in digests],
+        [escaped_short(label, 28) for _, label in order.index],
+        [escaped_short(d, 30) for d in digests],
         text,
         colorbar={"title": "share", "tickformat": ".0%"},
         hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",

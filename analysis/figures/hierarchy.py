@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from scipy.cluster.hierarchy import dendrogram, linkage
 
 from analysis.errors import InputError
-from analysis.figures.theme import bounded, finish, short, topic_colour
+from analysis.figures.theme import bounded, escaped_short, finish, topic_colour
 
 _STEP = 1e-3  # keeps joins above the cut strictly ordered
 _ABOVE_CUT = "#9e9e9e"
@@ -68,7 +68,7 @@ def topic_hierarchy(topics: pd.DataFrame, centres: np.ndarray) -> go.Figure:
     colour = {}
     for node, group in group_of.items():
         colour[node] = _ABOVE_CUT if group is None or n_broad == 1 else topic_colour(int(group))
-    labels = [short(label, 36) for label in topics["label"]]
+    labels = [escaped_short(label, 36) for label in topics["label"]]
     tree_plot = dendrogram(tree, labels=labels, no_plot=True, link_color_func=colour.get)
     lines: dict[str, tuple[list, list]] = {}
     for xs, ys, line_colour in zip(tree_plot["dcoord"], tree_plot["icoord"], tree_plot["color_list"], strict=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import bounded, esc, finish, short, topic_colour
+from analysis.figures.theme import bounded, escaped_short, finish, topic_colour
 
 
 def topic_treemap(topics: pd.DataFrame) -> go.Figure:
@@ -14,8 +14,8 @@ def topic_treemap(topics: pd.DataFrame) -> go.Figure:
     ``broad_topic``, ``broad_topic_label`` and ``stability``."""
     broad = topics.groupby(["broad_topic", "broad_topic_label"], sort=True)["size"].sum().reset_index()
     ids = [f"b{b}" for b in broad["broad_topic"]] + [f"t{t}" for t in topics["topic"]]
-    labels = [esc(short(label, 40)) for label in broad["broad_topic_label"]] + [
-        esc(short(label, 30)) for label in topics["label"]
+    labels = [escaped_short(label, 40) for label in broad["broad_topic_label"]] + [
+        escaped_short(label, 30) for label in topics["label"]
     ]
     parents = [""] * len(broad) + [f"b{b}" for b in topics["broad_topic"]]
     values = broad["size"].tolist() + topics["size"].tolist()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import MAX_LEGEND, bounded, digest_colour, finish, short, topics_by_size
+from analysis.figures.theme import MAX_LEGEND, bounded, digest_colour, escaped_short, finish, topics_by_size
 from analysis.overlap import unit_of
 
 
@@ -24,7 +24,7 @@ def topic_sizes(counts: pd.DataFrame) -> go.Figure:
     """
     unit = unit_of(counts)
     order = topics_by_size(counts).iloc[::-1].reset_index()  # the first bar is drawn lowest: largest on top
-    labels = [short(label) for label in order["topic_label"]]
+    labels = [escaped_short(label) for label in order["topic_label"]]
     n_groups = counts[unit].nunique()
     stacked = n_groups <= MAX_LEGEND
     if not stacked:
@@ -36,9 +36,9 @@ def topic_sizes(counts: pd.DataFrame) -> go.Figure:
             y=labels,
             x=values,
             orientation="h",
-            name=short(digest, 30),
+            name=escaped_short(digest, 30),
             marker_color=digest_colour(index),
-            hovertemplate="%{y}<br>%{x} papers in " + short(digest, 30) + "<extra></extra>",
+            hovertemplate="%{y}<br>%{x} papers in " + escaped_short(digest, 30) + "<extra></extra>",
         )
     figure.update_layout(
         barmode="stack",

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analysis.figures.theme import esc, finish, short, topic_colour
+from analysis.figures.theme import esc, escaped_short, finish, topic_colour
 
 
 def top_terms(terms: pd.DataFrame, *, n_terms: int = 6, columns: int = 4) -> go.Figure:
@@ -18,7 +18,7 @@ def top_terms(terms: pd.DataFrame, *, n_terms: int = 6, columns: int = 4) -> go.
     figure = make_subplots(
         rows=rows,
         cols=columns,
-        subplot_titles=[short(label, 30) for _, label in topics],
+        subplot_titles=[escaped_short(label, 30) for _, label in topics],
         horizontal_spacing=0.1,
         vertical_spacing=min(0.12, 0.5 / max(rows, 1)),
     )

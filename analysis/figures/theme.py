@@ -35,9 +35,14 @@ def esc(text) -> str:
     return html.escape(str(text), quote=False)
 
 
-def short(text, width: int = 40) -> str:
-    """Escaped, shortened to ``width`` characters for axis labels."""
-    return esc(textwrap.shorten(str(text), width=width, placeholder="…"))
+def plain_short(text, width: int = 40) -> str:
+    """Shortened to ``width`` characters, not escaped: for text that :func:`finish` escapes (titles)."""
+    return textwrap.shorten(str(text), width=width, placeholder="…")
+
+
+def escaped_short(text, width: int = 40) -> str:
+    """Shortened to ``width`` characters and escaped, for labels, legends and hover text."""
+    return esc(plain_short(text, width))
 
 
 def topics_by_size(counts: pd.DataFrame) -> pd.Series:
@@ -62,7 +67,7 @@ def bounded(height: float) -> int:
 
 def finish(figure: go.Figure, title: str, subtitle: str = "", *, height: int | None = None) -> go.Figure:
     """Apply the template, a title with an explanatory subtitle (wrapped to lines that fit 800 px), and a
-    height."""
+    height. ``title`` and ``subtitle`` are plain text: they are escaped here, once."""
     lines = textwrap.wrap(subtitle, SUBTITLE_WIDTH)
     text = esc(title) + "".join(f"<br><span style='font-size:13px;color:#555'>{esc(line)}</span>" for line in lines)
     top = TEMPLATE.layout.margin.t + 18 * max(0, len(lines) - 1)

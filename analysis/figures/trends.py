@@ -8,7 +8,7 @@ import math
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analysis.figures.theme import bounded, finish, short
+from analysis.figures.theme import bounded, escaped_short, finish
 from analysis.trends import ALPHA, TREND_CLASSES, Trends
 
 TREND_COLOURS = {
@@ -21,6 +21,7 @@ TREND_COLOURS = {
 # Top right of the whole figure, beside the title: never over a panel's own title.
 LEGEND = {"orientation": "h", "yref": "container", "y": 0.99, "yanchor": "top", "x": 1, "xanchor": "right"}
 COLUMNS = 4
+NEW_SHADE = "rgba(253, 212, 158, 0.45)"  # the periods an update added
 MAX_PANELS = 32  # topics; the steadiest small ones beyond this are left out (and the subtitle says so)
 
 
@@ -31,6 +32,10 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 def _span(trends: Trends) -> str:
     return f"{trends.span}, {len(trends.periods)} {trends.unit}s"
+
+
+def _span_of(periods) -> str:
+    return periods[0] if len(periods) == 1 else f"{periods[0]} – {periods[-1]}"
 
 
 def _log_ticks(values) -> list[float]:
@@ -53,7 +58,7 @@ def topics_over_time(trends: Trends) -> go.Figure:
     by trend class; steady topics are grey."""
     table = trends.table.head(MAX_PANELS)
     rows = max(1, math.ceil(len(table) / COLUMNS))
-    titles = [f"{short(label, 30)}" for label in table["label"]]
+    titles = [f"{escaped_short(label, 30)}" for label in table["label"]]
     figure = make_subplots(
         rows=rows,
         cols=COLUMNS,
@@ -100,7 +105,7 @@ def topics_over_time(trends: Trends) -> go.Figure:
             mode="markers",
             marker={"color": colour, "size": 4 + 6 * (series["period_size"] / size.max()) ** 0.5, "opacity": 0.7},
             customdata=series[["count", "period_size"]].to_numpy(),
-            hovertemplate=short(row.label, 40)
+            hovertemplate=escaped_short(row.label, 40)
             + "<br>%{x}: %{y:.1%} (%{customdata[0]} of %{customdata[1]} papers)<extra></extra>",
             showlegend=False,
             row=r,
@@ -113,10 +118,17 @@ def topics_over_time(trends: Trends) -> go.Figure:
     figure.update_xaxes(type="category", tickvals=ends, tickangle=0, showticklabels=True, tickfont={"size": 10})
     figure.update_annotations(font={"size": 12})
     figure.update_layout(legend=LEGEND)
+    new = ""
+    if trends.new_periods:  # an update: shade the periods it added, in every panel
+        first, last = periods.index(trends.new_periods[0]), periods.index(trends.new_periods[-1])
+        figure.add_vrect(
+            x0=first - 0.5, x1=last + 0.5, fillcolor=NEW_SHADE, line_width=0, layer="below", row="all", col="all"
+        )
+        new = f"; shaded: new since the saved topics ({_span_of(trends.new_periods)})"
     left_out = len(trends.table) - len(table)
     subtitle = (
         f"share of each {trends.unit}'s papers (dots) with the fitted trend and its 95% band; "
-        f"coloured if q < {ALPHA}" + (f"; {left_out} steady topics not shown" if left_out else "")
+        f"coloured if q < {ALPHA}" + new + (f"; {left_out} steady topics not shown" if left_out else "")
     )
     return finish(figure, f"Topics over time, {_span(trends)}", subtitle, height=bounded(200 * rows + 150))
 
@@ -132,7 +144,7 @@ def trend_changes(trends: Trends, *, level: str = "topics") -> go.Figure:
             continue
         figure.add_scatter(
             x=part["odds_ratio_per_year"],
-            y=[short(label, 40) for label in part["label"]],
+            y=[escaped_short(label, 40) for label in part["label"]],
             mode="markers",
             name=trend,
             marker={
@@ -162,7 +174,11 @@ def trend_changes(trends: Trends, *, level: str = "topics") -> go.Figure:
             "tickvals": ticks,
             "ticktext": [f"{tick:g}" for tick in ticks],
         },
-        yaxis={"automargin": True, "categoryorder": "array", "categoryarray": [short(x, 40) for x in table["label"]]},
+        yaxis={
+            "automargin": True,
+            "categoryorder": "array",
+            "categoryarray": [escaped_short(x, 40) for x in table["label"]],
+        },
         legend=LEGEND,
     )
     return finish(

@@ -1,0 +1,182 @@
+"""Updates that keep the history: new papers placed onto saved topics, reported together with the papers those
+topics were saved with, and tested for new themes.
+
+A saved model (:func:`analysis.topics.save_topics`) carries the table of its papers (ids, digests, dates,
+titles, abstracts, topics; the vectors stay in the embedding cache). :func:`update` places the new papers onto
+the saved topics, joins them to that table (``is_new`` tells them apart), and runs
+:func:`analysis.new_themes.find_new_themes` over both, so that trends, overlap and sizes cover the whole span
+and what is new comes first. :func:`adopt` makes the new themes topics of an updated model, so the next update
+tracks them by name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.labels import unique_labels
+from analysis.levels import group_centres, unit_rows
+from analysis.new_themes import NewThemes, find_new_themes
+
+__all__ = ["HISTORY_COLUMNS", "Update", "adopt", "update"]
+
+# Columns of a run's papers that belong to that run, not to the papers: left out of the saved history.
+RUN_COLUMNS = ["period", "topic_similarity", "novel", "is_new", "new_theme"]
+N_REPRESENTATIVE = 3
+HISTORY_COLUMNS = ["topic", "topic_label", "broad_topic", "broad_topic_label"]
+
+
+@dataclass
+class Update:
+    """What :func:`update` found.
+
+    Attributes
+    ----------
+    papers : DataFrame
+        The saved papers then the new ones, with their topics, ``is_new``, and ``new_theme`` (the new theme's
+        number, or -1); the new ones also with ``topic_similarity`` and ``novel`` (see
+        :meth:`analysis.topics.TopicResult.assign`).
+    vectors : ndarray
+        One unit-length embedding per row of ``papers``.
+    new_themes : DataFrame
+        One row per new theme (see :class:`analysis.new_themes.NewThemes`), with ``label``, ``nearest_topic``,
+        ``nearest_topic_label``, ``nearest_similarity`` (cosine of the theme's centre to that saved topic's) and
+        ``representative_titles`` (its new papers closest to its centre).
+    terms : list
+        Each new theme's top c-TF-IDF terms with their weights.
+    test : NewThemes
+        Every candidate tested, for the report.
+    repeated : int
+        New rows dropped because the saved papers already hold them (same digest and paper).
+    """
+
+    papers: pd.DataFrame
+    vectors: np.ndarray
+    new_themes: pd.DataFrame
+    terms: list[list[tuple[str, float]]]
+    test: NewThemes
+    repeated: int
+
+
+def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes) -> pd.DataFrame:
+    """The new themes' table with a label (in the saved model's vocabulary, never a saved topic's label), top
+    terms, the nearest saved topic and the titles of its new papers closest to its centre."""
+    from analysis.embeddings import paper_texts
+    from analysis.topics import N_TERMS, group_terms
+
+    table, n = found.table.copy(), len(found.table)
+    members = found.theme >= 0
+    texts = paper_texts(papers.loc[members])
+    terms = group_terms(saved.model, texts, found.theme[members], N_TERMS, n_groups=n) if n else []
+    words = [[term for term, _ in pairs] for pairs in terms]
+    by_theme = [[t for t, g in zip(texts, found.theme[members], strict=True) if g == k] for k in range(n)]
+    labels = unique_labels(words, by_theme, avoid=[*saved.topics["label"], *saved.broad["label"]])
+    centres = group_centres(vectors, found.theme, range(n)) if n else np.zeros((0, vectors.shape[1]))
+    similarity = centres @ saved.centres.T
+    nearest = similarity.argmax(axis=1) if n else np.zeros(0, int)
+    is_new, titles = papers["is_new"].to_numpy(), papers["title"].to_numpy()
+    representative = []
+    for k in range(n):
+        rows = np.flatnonzero((found.theme == k) & is_new)
+        order = rows[np.argsort(-(vectors[rows] @ centres[k]), kind="stable")]
+        representative.append(" | ".join(list(dict.fromkeys(titles[order]))[:N_REPRESENTATIVE]))
+    table.insert(1, "label", labels)
+    table["top_terms"] = ["; ".join(w) for w in words]
+    table["nearest_topic"] = saved.topics["topic"].to_numpy()[nearest].astype(int)
+    table["nearest_topic_label"] = saved.topics["label"].to_numpy()[nearest]
+    table["nearest_similarity"] = similarity[np.arange(n), nearest].round(3)
+    table["representative_titles"] = representative
+    return table, terms
+
+
+def update(
+    saved, papers: pd.DataFrame, vectors: np.ndarray, history_vectors: np.ndarray, *, seed: int = 42, client=None
+) -> Update:
+    """Place ``papers`` (with their ``vectors``) onto the ``saved`` topics (a loaded
+    :class:`~analysis.topics.TopicResult` whose ``papers`` is its history, embedded as ``history_vectors``) and
+    test saved + new papers for new themes."""
+    history = saved.papers if saved.papers is not None else pd.DataFrame(columns=papers.columns)
+    key = ["digest", "paper_id"]
+    known = (
+        pd.MultiIndex.from_frame(history[key].astype(str)) if len(history) else pd.MultiIndex.from_tuples([], names=key)
+    )
+    repeated = pd.MultiIndex.from_frame(papers[key].astype(str)).isin(known)
+    papers, vectors = papers.loc[~repeated].reset_index(drop=True), np.asarray(vectors)[~repeated]
+    placed = saved.assign(papers, embeddings=vectors, client=client)
+    combined = pd.concat([history.assign(is_new=False), placed.assign(is_new=True)], ignore_index=True, sort=False)
+    combined["n_digests"] = combined.groupby("paper_id")["digest"].transform("nunique").astype(int)
+    all_vectors = unit_rows(np.vstack([np.asarray(history_vectors).reshape(len(history), -1), vectors]))
+    found = find_new_themes(all_vectors, combined["is_new"].to_numpy(), n_topics=len(saved.topics), seed=seed)
+    combined["new_theme"] = found.theme
+    table, terms = _describe(saved, combined, all_vectors, found)
+    return Update(combined, all_vectors.astype(np.float32), table, terms, found, int(repeated.sum()))
+
+
+def adopt(saved, result: Update):
+    """``saved`` with ``result``'s new themes as topics: each a fine topic in a broad topic of its own, numbered
+    after the saved ones, with the theme's papers (saved and new) moved into it; the papers are the update's,
+    so the next update reports over them all."""
+    themes = result.new_themes
+    papers = result.papers.copy()
+    topics, broad = saved.topics.copy(), saved.broad.copy()
+    n_fine, n_broad = len(topics), len(broad)
+    centroids, centres, broad_centroids = [saved.centroids], [saved.centres], [saved.broad_centroids]
+    terms = [saved.terms] + [
+        pd.DataFrame(
+            [{"topic": n_fine + k, "topic_label": label, "term": t, "weight": w} for t, w in result.terms[k]],
+            columns=saved.terms.columns,
+        )
+        for k, label in enumerate(themes["label"])
+    ]
+    for k, theme in themes.iterrows():
+        members = papers["new_theme"].to_numpy() == k
+        fine_id, broad_id = n_fine + k, n_broad + k
+        mean = result.vectors[members].mean(axis=0)
+        centroids.append(mean[None]), broad_centroids.append(mean[None]), centres.append(unit_rows(mean[None]))
+        papers.loc[members, HISTORY_COLUMNS] = [fine_id, theme["label"], broad_id, theme["label"]]
+        row = {
+            "topic": fine_id,
+            "label": theme["label"],
+            "size": int(members.sum()),
+            "top_terms": theme["top_terms"],
+            "representative_titles": theme["representative_titles"],
+            "stability": np.nan,
+            "broad_topic": broad_id,
+            "broad_topic_label": theme["label"],
+        }
+        topics = pd.concat([topics, pd.DataFrame([row])], ignore_index=True)
+        broad = pd.concat(
+            [
+                broad,
+                pd.DataFrame(
+                    [
+                        {
+                            "broad_topic": broad_id,
+                            "label": theme["label"],
+                            "size": int(members.sum()),
+                            "n_topics": 1,
+                            "topics": theme["label"],
+                            "top_terms": theme["top_terms"],
+                            "representative_titles": theme["representative_titles"],
+                            "stability": np.nan,
+                        }
+                    ]
+                ),
+            ],
+            ignore_index=True,
+        )
+    params = {**saved.params, "n_topics": len(topics), "n_broad": len(broad)}
+    return dataclasses.replace(
+        saved,
+        papers=papers,
+        topics=topics,
+        broad=broad,
+        centres=np.vstack(centres).astype(np.float32),
+        centroids=np.vstack(centroids).astype(np.float32),
+        broad_centroids=np.vstack(broad_centroids).astype(np.float32),
+        params=params,
+        terms=pd.concat(terms, ignore_index=True),
+    )

@@ -1,0 +1,109 @@
+"""A month added to a saved year, against refitting the whole year with it: both end to end.
+
+The saved review is ``examples/`` (1,200 Daily Papers, June 2024 - May 2025), fitted once beforehand as a
+reviewer has it (its vectors in the embedding cache). The month is June 2025 from the Daily Papers corpus of
+``../shared/corpora`` (``BENCH_CORPORA``), 100 papers drawn as ``examples/`` draws 100 a month. Each run is the
+command line in a fresh process with its own copy of that cache (so each embeds the month's papers once):
+
+* update: ``run MONTH --model review/model --out update/`` (placement, history, new themes, trends, figures,
+  PNG/SVG, report);
+* refit: ``run examples/ MONTH --out refit/`` (the same, fitting topics on all 1,300 papers).
+
+Writes the section between the ``update`` markers of ``bench/RESULTS.md`` (``--out``) and the update's
+topics-over-time figure to ``figures/living_review.png`` (the README's).
+
+    python bench/update.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+from trends import _cpu
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = Path(os.environ.get("BENCH_CORPORA", ROOT.parent / "shared" / "corpora"))
+BEGIN, END = "<!-- update: written by bench/update.py -->", "<!-- /update -->"
+
+
+def _month(folder: Path) -> Path:
+    papers = pd.read_json(CORPORA / "hf_daily_papers_2024-05_2025-06.jsonl.gz", lines=True, dtype={"arxiv_id": str})
+    june = papers[papers["digest_date"].astype(str).str.startswith("2025-06")].sample(100, random_state=0)
+    june = june.assign(digest=june["digest_date"].astype(str).str[:10]).sort_values(["digest", "arxiv_id"])
+    path = folder / "month" / "daily_papers_2025-06.csv"
+    path.parent.mkdir()
+    june[["digest", "digest_date", "arxiv_id", "title", "abstract", "upvotes"]].to_csv(path, index=False)
+    return path
+
+
+def _run(args: list, cache: Path) -> tuple[float, str]:
+    env = {**os.environ, "ANALYSIS_CACHE_DIR": str(cache)}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "run", *map(str, args)], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(done.stderr[-3000:])
+    return seconds, done.stdout
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"), help="results file")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="bench-update-"))
+    try:
+        month = _month(folder)
+        cache = folder / "cache"
+        _run([ROOT / "examples", "--out", folder / "review"], cache)  # the saved review, as the reviewer has it
+        for name in ("update", "refit"):
+            shutil.copytree(cache, folder / f"cache-{name}")
+        update, said = _run(
+            [month, "--model", folder / "review" / "model", "--out", folder / "update"], folder / "cache-update"
+        )
+        refit, _ = _run([ROOT / "examples", month, "--out", folder / "refit"], folder / "cache-refit")
+        themes = pd.read_csv(folder / "update" / "new_themes.csv")
+        shutil.copyfile(folder / "update" / "figures" / "topics_over_time.png", ROOT / "figures" / "living_review.png")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    lines = "\n".join(f"    {line}" for line in said.strip().splitlines())
+    section = f"""{BEGIN}
+## A month added to a saved year
+
+Date: {time.strftime("%Y-%m-%d")}. CPU: {_cpu()}, {len(os.sched_getaffinity(0))} cores.
+Command: `python bench/update.py`.
+The saved review: `examples/` (1,200 papers, 2024-06 - 2025-05, its vectors cached); the month: 100 Daily Papers of
+June 2025, embedded by each run. Both runs end to end in a fresh process (PNG and SVG included).
+
+| run | seconds |
+|---|---:|
+| update: `run MONTH --model review/model` (1,300 papers reported, {len(themes)} new themes) | {update:.1f} |
+| refit: `run examples/ MONTH` | {refit:.1f} |
+| **update / refit** | **{update / refit:.2f}x** |
+
+What the update said:
+
+{lines}
+{END}"""
+    out = Path(args.out)
+    text = out.read_text() if out.exists() else "# Benchmark results\n"
+    if BEGIN in text:
+        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    out.write_text(text)
+    print(section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,178 @@
+"""Updates keep the history: a month placed onto a saved review is reported with the saved months, a planted
+new subject comes first as a new theme, a month without one has none, and adopted themes are tracked next time.
+
+Real Daily Papers (examples/, Apache-2.0). The saved review: June - November 2024 without its robotics papers and
+without 100 papers drawn at random from those months. The update, listed in December 2024: those 100 papers (a
+month like the saved ones: nothing new by construction, since real later months do bring new subjects, such as
+reasoning models in December 2024), and once more with 20 robotics papers from later months in place of 10 of
+them (about 18% of the update)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import ROOT
+
+from analysis.errors import InputError
+from analysis.pipeline import run
+from analysis.topics import load_topics
+
+SUBJECT = r"(?i)\b(?:robot|robotic|robots|embodied)\b"
+
+
+def _quiet(_message):
+    pass
+
+
+def _in_december(frame: pd.DataFrame) -> pd.DataFrame:
+    """The papers listed on the same day of December 2024 instead."""
+    days = "2024-12-" + frame["digest_date"].str[8:10]
+    return frame.assign(digest_date=days, digest=days)
+
+
+@pytest.fixture(scope="module")
+def review(tmp_path_factory):
+    """The saved review (a run's out directory), the update files and the planted papers' ids."""
+    folder = tmp_path_factory.mktemp("review")
+    papers = pd.read_csv(ROOT / "examples" / "daily_papers_2024-06_2025-05.csv.gz", dtype=str)
+    month = papers["digest_date"].str[:7]
+    subject = papers["title"].str.contains(SUBJECT) | papers["abstract"].str.contains(SUBJECT)
+    pool = papers[(month <= "2024-11") & ~subject]
+    held_out = pool.sample(100, random_state=0)
+    pool.drop(held_out.index).to_csv(folder / "saved.csv", index=False)
+    _in_december(held_out).to_csv(folder / "null.csv", index=False)
+    planted = papers[(month >= "2024-12") & subject].head(20)
+    pd.concat([_in_december(held_out.iloc[:90]), _in_december(planted)]).to_csv(folder / "planted.csv", index=False)
+    run([folder / "saved.csv"], folder / "saved", static=False, log=_quiet)
+    return folder, set(planted["arxiv_id"])
+
+
+@pytest.fixture(scope="module")
+def planted_update(review):
+    folder, _ = review
+    messages = []
+    result = run(
+        [folder / "planted.csv"],
+        folder / "planted",
+        model_dir=folder / "saved" / "model",
+        static=False,
+        log=messages.append,
+    )
+    return result, messages
+
+
+def test_an_update_reports_over_the_saved_months_and_the_new_ones(review, planted_update):
+    folder, _ = review
+    result, messages = planted_update
+    saved = pd.read_csv(folder / "saved" / "papers.csv")
+    papers = pd.read_csv(folder / "planted" / "papers.csv")
+    new = pd.read_csv(folder / "planted.csv")
+    assert len(papers) == len(saved) + len(new) and papers["is_new"].sum() == len(new)
+    assert papers.loc[~papers["is_new"], "paper_id"].tolist() == saved["paper_id"].tolist()
+    # the saved papers keep their topics, and the themes their ids and labels
+    assert (papers.loc[~papers["is_new"], "topic"].to_numpy() == saved["topic"].to_numpy()).all()
+    assert pd.read_csv(folder / "planted" / "topics.csv")[["topic", "label"]].equals(
+        pd.read_csv(folder / "saved" / "topics.csv")[["topic", "label"]]
+    )
+    assert pd.read_csv(folder / "planted" / "topics.csv")["size"].sum() == len(papers)
+    # trends over all months, the new ones marked
+    shares = pd.read_csv(folder / "planted" / "trend_shares.csv")
+    assert sorted(shares["period"].unique()) == [f"2024-{m:02d}" for m in range(6, 13)]
+    assert result.trends.new_periods == ("2024-12",)
+    title = result.figures["topics_over_time"].layout.title.text.replace(
+        "</span><br><span style='font-size:13px;color:#555'>", " "
+    )
+    assert "shaded: new since the saved topics (2024-12)" in title
+    assert any(m.startswith(f"placed {len(new)} new papers onto ") for m in messages)
+    # the model written carries every paper, so the next update extends this one
+    assert len(load_topics(folder / "planted" / "model").papers) == len(papers)
+
+
+def test_a_planted_subject_is_found_as_a_new_theme_of_its_own_papers(review, planted_update):
+    folder, planted_ids = review
+    themes = pd.read_csv(folder / "planted" / "new_themes.csv")
+    papers = pd.read_csv(folder / "planted" / "papers.csv", dtype={"paper_id": str})
+    assert len(themes) == 1, themes
+    in_theme = papers["new_theme"].notna() & papers["is_new"]
+    is_planted = papers["paper_id"].isin(planted_ids)
+    assert is_planted[in_theme].mean() >= 0.8  # purity: the theme's new papers are the planted ones
+    assert (in_theme & is_planted).sum() / len(planted_ids) >= 0.7  # coverage
+    assert (themes["q_value"] < 0.05).all() and (themes["new_papers"] >= 10).all()
+    assert (themes["ratio_low"] <= themes["rate_ratio"]).all() and (themes["rate_ratio"] <= themes["ratio_high"]).all()
+    assert papers.loc[papers["new_theme"].notna(), "new_theme"].isin(themes["new_theme"]).all()
+    saved_labels = set(pd.read_csv(folder / "saved" / "topics.csv")["label"])
+    assert not set(themes["label"]) & saved_labels and set(themes["nearest_topic_label"]) <= saved_labels
+    report = (folder / "planted" / "report.html").read_text()
+    assert report.index("New since the saved topics") < report.index('id="trends"')
+    assert all(label in report for label in themes["label"].str.replace("&", "&amp;"))
+
+
+def test_a_month_without_a_new_subject_reports_none(review):
+    folder, _ = review
+    messages = []
+    run([folder / "null.csv"], folder / "null", model_dir=folder / "saved" / "model", static=False, log=messages.append)
+    themes = pd.read_csv(folder / "null" / "new_themes.csv")
+    assert themes.empty and "rate_ratio" in themes.columns  # the header alone
+    assert pd.read_csv(folder / "null" / "papers.csv")["new_theme"].isna().all()
+    assert "new themes: 0 (q < 0.05" in "\n".join(messages)
+    assert "No new theme" in (folder / "null" / "report.html").read_text()
+
+
+def test_adopted_themes_are_topics_the_next_update_tracks(review, planted_update):
+    folder, planted_ids = review
+    run(
+        [folder / "planted.csv"],
+        folder / "adopted",
+        model_dir=folder / "saved" / "model",
+        adopt=True,
+        static=False,
+        log=_quiet,
+    )
+    themes = pd.read_csv(folder / "adopted" / "new_themes.csv")
+    saved, adopted = load_topics(folder / "saved" / "model"), load_topics(folder / "adopted" / "model")
+    assert len(adopted.topics) == len(saved.topics) + len(themes)
+    assert adopted.topics["label"].tolist()[-len(themes) :] == themes["label"].tolist()
+    assert len(adopted.broad) == len(saved.broad) + len(themes)
+    new_ids = list(range(len(saved.topics), len(adopted.topics)))
+    assert set(adopted.terms["topic"]) >= set(new_ids)
+    # the planted papers, placed again onto the adopted model, land in the adopted topics
+    planted = pd.read_csv(folder / "planted.csv", dtype=str)
+    planted = planted[planted["arxiv_id"].isin(planted_ids)]
+    from analysis import load_digests
+
+    placed = adopted.assign(load_digests(folder / "planted.csv").pipe(lambda p: p[p["paper_id"].isin(planted_ids)]))
+    assert placed["topic"].isin(new_ids).mean() >= 0.6
+    # and its papers are the update's, with the theme's papers moved into the new topics
+    assert adopted.papers["topic"].isin(new_ids).sum() == (adopted.papers["topic"] >= len(saved.topics)).sum() > 0
+
+
+def test_papers_already_saved_are_not_added_twice(review):
+    folder, _ = review
+    messages = []
+    result = run(
+        [folder / "saved.csv"],
+        folder / "again",
+        model_dir=folder / "saved" / "model",
+        static=False,
+        log=messages.append,
+    )
+    saved = pd.read_csv(folder / "saved" / "papers.csv")
+    assert len(result.papers) == len(saved) and not result.papers["is_new"].any()
+    assert f"{len(saved)} papers already in the saved papers (same digest) left out" in messages
+
+
+def test_adopt_without_a_model_is_refused_before_any_work(tmp_path):
+    with pytest.raises(InputError, match="--adopt .* needs --model"):
+        run([ROOT / "data"], tmp_path / "out", adopt=True, log=_quiet)
+    assert not (tmp_path / "out").exists()
+
+
+def test_saved_history_round_trips_with_mixed_columns(tmp_path, seed_result):
+    papers = seed_result.papers.assign(extra=[1 if i % 2 else "x" for i in range(len(seed_result.papers))])
+    seed_result.papers, original = papers, seed_result.papers
+    try:
+        seed_result.save(tmp_path / "model")
+    finally:
+        seed_result.papers = original
+    history = load_topics(tmp_path / "model").papers
+    assert len(history) == len(papers) and history["extra"].tolist()[:2] == ["x", "1"]
+    assert np.array_equal(history["topic"].to_numpy(), papers["topic"].to_numpy())
