@@ -64,7 +64,8 @@ def _build_parser() -> argparse.ArgumentParser:
         choices=PRECISIONS,
         default="auto",
         help="embedding arithmetic: int8 (OpenVINO, about 3x fp32), bf16 or fp32 (PyTorch, the reference); "
-        "default auto: int8 for the bundled model where OpenVINO runs, else bf16 where the CPU has it, else fp32",
+        "default auto: int8 for the bundled model on CPUs with VNNI or AMX, else bf16 where the CPU has it, "
+        "else fp32",
     )
 
     load = commands.add_parser(

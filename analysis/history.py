@@ -121,62 +121,38 @@ def adopt(saved, result: Update):
     so the next update reports over them all."""
     themes = result.new_themes
     papers = result.papers.copy()
-    topics, broad = saved.topics.copy(), saved.broad.copy()
-    n_fine, n_broad = len(topics), len(broad)
-    centroids, centres, broad_centroids = [saved.centroids], [saved.centres], [saved.broad_centroids]
-    terms = [saved.terms] + [
-        pd.DataFrame(
-            [{"topic": n_fine + k, "topic_label": label, "term": t, "weight": w} for t, w in result.terms[k]],
-            columns=saved.terms.columns,
-        )
-        for k, label in enumerate(themes["label"])
-    ]
+    n_fine, n_broad = len(saved.topics), len(saved.broad)
+    fine_rows, broad_rows, terms, means = [], [], [saved.terms], []
     for k, theme in themes.iterrows():
         members = papers["new_theme"].to_numpy() == k
-        fine_id, broad_id = n_fine + k, n_broad + k
-        mean = result.vectors[members].mean(axis=0)
-        centroids.append(mean[None]), broad_centroids.append(mean[None]), centres.append(unit_rows(mean[None]))
-        papers.loc[members, HISTORY_COLUMNS] = [fine_id, theme["label"], broad_id, theme["label"]]
-        row = {
-            "topic": fine_id,
-            "label": theme["label"],
+        fine_id, broad_id, label = n_fine + k, n_broad + k, theme["label"]
+        papers.loc[members, HISTORY_COLUMNS] = [fine_id, label, broad_id, label]
+        means.append(result.vectors[members].mean(axis=0))  # the k-means centre of its papers
+        shared = {
+            "label": label,
             "size": int(members.sum()),
             "top_terms": theme["top_terms"],
             "representative_titles": theme["representative_titles"],
-            "stability": np.nan,
-            "broad_topic": broad_id,
-            "broad_topic_label": theme["label"],
+            "stability": np.nan,  # not refitted: unknown
         }
-        topics = pd.concat([topics, pd.DataFrame([row])], ignore_index=True)
-        broad = pd.concat(
-            [
-                broad,
-                pd.DataFrame(
-                    [
-                        {
-                            "broad_topic": broad_id,
-                            "label": theme["label"],
-                            "size": int(members.sum()),
-                            "n_topics": 1,
-                            "topics": theme["label"],
-                            "top_terms": theme["top_terms"],
-                            "representative_titles": theme["representative_titles"],
-                            "stability": np.nan,
-                        }
-                    ]
-                ),
-            ],
-            ignore_index=True,
+        fine_rows.append({"topic": fine_id, **shared, "broad_topic": broad_id, "broad_topic_label": label})
+        broad_rows.append({"broad_topic": broad_id, **shared, "n_topics": 1, "topics": label})
+        terms.append(
+            pd.DataFrame(
+                [(fine_id, label, term, weight) for term, weight in result.terms[k]], columns=saved.terms.columns
+            )
         )
-    params = {**saved.params, "n_topics": len(topics), "n_broad": len(broad)}
+    topics = pd.concat([saved.topics, pd.DataFrame(fine_rows, columns=saved.topics.columns)], ignore_index=True)
+    broad = pd.concat([saved.broad, pd.DataFrame(broad_rows, columns=saved.broad.columns)], ignore_index=True)
+    means = np.array(means, dtype=np.float32) if means else np.zeros((0, saved.centres.shape[1]), np.float32)
     return dataclasses.replace(
         saved,
         papers=papers,
         topics=topics,
         broad=broad,
-        centres=np.vstack(centres).astype(np.float32),
-        centroids=np.vstack(centroids).astype(np.float32),
-        broad_centroids=np.vstack(broad_centroids).astype(np.float32),
-        params=params,
+        centres=np.vstack([saved.centres, unit_rows(means)]).astype(np.float32),
+        centroids=np.vstack([saved.centroids, means]).astype(np.float32),
+        broad_centroids=np.vstack([saved.broad_centroids, means]).astype(np.float32),
+        params={**saved.params, "n_topics": len(topics), "n_broad": len(broad)},
         terms=pd.concat(terms, ignore_index=True),
     )

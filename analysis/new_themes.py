@@ -10,11 +10,15 @@ The test, built so that noise is not called a theme:
 2. **The test.** For each candidate, Fisher's exact test (one-sided) of whether its share of new papers exceeds
    the share of new papers overall; the p-values of all candidates of all granularities are corrected together
    by Benjamini–Hochberg (valid for the positively dependent tests of nested clusters) into q-values.
-3. **A minimum size and effect.** A new theme needs q < 0.05, at least :data:`MIN_NEW_PAPERS` new papers, and a
+3. **Newer than its surroundings.** A candidate from a finer clustering must also hold more new papers than the
+   rest of the coarse cluster it lies in (Fisher, one-sided, Benjamini–Hochberg over the candidates:
+   ``q_within`` < 0.05): cutting a theme that grew into pieces gives pieces as new as the whole, one of which
+   would otherwise pass by chance; a new subject among old neighbours is newer than they are.
+4. **A minimum size and effect.** A new theme needs q < 0.05, at least :data:`MIN_NEW_PAPERS` new papers, and a
    share of the new papers at least :data:`MIN_RATIO` times its share of the saved papers (the ``rate_ratio``,
    with its 95% interval): a subject that was already there and grew, or the drift of a month, is a trend, not a
    new theme.
-4. **One theme per subject.** Called candidates are taken by ascending q; one whose papers are mostly (more than
+5. **One theme per subject.** Called candidates are taken by ascending q; one whose papers are mostly (more than
    half) inside a theme already taken is the same subject at another granularity and is dropped.
 """
 
@@ -39,7 +43,10 @@ NEW_THEME_RULES = (
     "A new theme is a group of papers, found by clustering the saved and the new papers together without "
     "looking at which are new (k-means at the saved topics' granularity, and two and four times finer), whose "
     "share of new papers is higher than the share of new papers overall: Fisher's exact test, one-sided, with "
-    f"Benjamini-Hochberg correction over every group tested (q < {ALPHA}). It also needs at least "
+    f"Benjamini-Hochberg correction over every group tested (q < {ALPHA}). A group from a finer clustering must "
+    "also hold more new papers than the rest of the coarse group it lies in (one-sided Fisher, Benjamini-Hochberg, "
+    "q < 0.05): a "
+    "theme that grew, cut into pieces, gives pieces no newer than the whole. It also needs at least "
     f"{MIN_NEW_PAPERS} new papers, and its share of the new papers must be at least {MIN_RATIO:g} times its share "
     "of the saved papers (the ratio, with its 95% interval): a theme that was already there and grew is a trend, "
     "not a new theme. A group mostly inside a theme already called is the same subject and is not listed again."
@@ -73,7 +80,9 @@ class NewThemes:
         ``ratio_high``, ``p_value`` and ``q_value``. Empty (with these columns) when none passes.
     candidates : DataFrame
         Every candidate tested: ``granularity`` (clusters in its clustering), ``cluster`` and the columns above
-        but ``new_theme``, plus ``called`` (passes the test) and ``new_theme`` (the theme it became, or -1).
+        but ``new_theme``, plus ``p_within`` and ``q_within`` (the test against the rest of its coarse cluster),
+        ``called`` (passes
+        the test) and ``new_theme`` (the theme it became, or -1).
     theme : ndarray of int
         Per paper, its new theme, or -1.
     """
@@ -100,6 +109,7 @@ def _candidates(clusterings: dict[int, np.ndarray], is_new: np.ndarray, min_size
     from statsmodels.stats.multitest import multipletests
 
     n_new, n_saved = int(is_new.sum()), int((~is_new).sum())
+    coarsest = clusterings[min(clusterings)]
     rows = []
     for k, labels in clusterings.items():
         for cluster in range(k):
@@ -109,6 +119,16 @@ def _candidates(clusterings: dict[int, np.ndarray], is_new: np.ndarray, min_size
             new_in = int((members & is_new).sum())
             saved_in = int(members.sum()) - new_in
             p = fisher_exact([[new_in, saved_in], [n_new - new_in, n_saved - saved_in]], alternative="greater")[1]
+            # against the rest of the coarse cluster it lies in: a piece of a theme that grew is no newer than
+            # the rest of that theme, a new subject among old neighbours is
+            parent = coarsest == np.bincount(coarsest[members]).argmax()
+            rest = parent & ~members
+            rest_new = int((rest & is_new).sum())
+            p_parent = (
+                fisher_exact([[new_in, saved_in], [rest_new, int(rest.sum()) - rest_new]], alternative="greater")[1]
+                if rest.sum()
+                else p
+            )
             ratio, low, high = _rate_ratio(new_in, n_new, saved_in, n_saved)
             rows.append(
                 {
@@ -123,10 +143,12 @@ def _candidates(clusterings: dict[int, np.ndarray], is_new: np.ndarray, min_size
                     "ratio_low": low,
                     "ratio_high": high,
                     "p_value": float(p),
+                    "p_within": float(p_parent),
                 }
             )
     table = pd.DataFrame(rows)
-    table["q_value"] = multipletests(table["p_value"], method="fdr_bh")[1] if len(table) else []
+    for p, q in (("p_value", "q_value"), ("p_within", "q_within")):
+        table[q] = multipletests(table[p], method="fdr_bh")[1] if len(table) else []
     return table
 
 
@@ -159,7 +181,8 @@ def find_new_themes(
     theme = np.full(n, -1)
     if n_new < min_new_papers or n_new == n:
         empty = pd.DataFrame(columns=COLUMNS)
-        return NewThemes(empty, pd.DataFrame(columns=["granularity", "cluster", *COLUMNS[1:], "called"]), theme)
+        columns = ["granularity", "cluster", *COLUMNS[1:], "p_within", "q_within", "called", "new_theme"]
+        return NewThemes(empty, pd.DataFrame(columns=columns), theme)
     points = unit_rows(np.asarray(vectors, dtype=np.float64))
     base = max(2, round(n_topics * n / (n - n_new)))
     # the finest clusters still average two minimum themes: finer ones could not reach the minimum size
@@ -168,6 +191,7 @@ def find_new_themes(
     candidates = _candidates(clusterings, is_new, min_size=min_new_papers)
     candidates["called"] = (
         (candidates["q_value"] < alpha)
+        & (candidates["q_within"] < alpha)
         & (candidates["new_papers"] >= min_new_papers)
         & (candidates["rate_ratio"] >= min_ratio)
     )

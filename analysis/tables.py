@@ -77,7 +77,10 @@ def read_table(path: Path) -> pd.DataFrame:
     if suffix in {".parquet", ".pq"}:
         try:
             return pd.read_parquet(path)
-        except Exception as error:  # pyarrow raises several types for broken files
+        except (
+            OSError,
+            ValueError,
+        ) as error:  # a broken file: pyarrow's ArrowInvalid and ArrowIOError derive from these
             raise DigestError(path, f"cannot read Parquet ({type(error).__name__}: {error})") from None
     text = read_text(path)
     if suffix in {".jsonl", ".ndjson"}:

@@ -149,7 +149,7 @@ class Trends:
         One row per topic: ``topic``, ``label``, ``trend``, ``q_value``, ``p_value``, ``odds_ratio_per_year``
         (with ``or_low``, ``or_high``: 95% interval), ``share_first``, ``share_last``, ``papers_first``,
         ``papers_last``, ``share_ratio`` (last / first, with ``ratio_low``, ``ratio_high``), ``dispersion``,
-        ``papers``; significant trends first.
+        ``papers``, ``converged`` (the GLM fit did; a fit that did not is never a trend); significant trends first.
     shares : DataFrame
         One row per topic x period (zeros included): ``topic``, ``topic_label``, ``period``, ``count``,
         ``period_size``, ``share`` (a counts table like ``overlap.topic_digest_counts(papers, by="period")``),
@@ -198,6 +198,8 @@ def _fit(count: np.ndarray, size: np.ndarray, time: np.ndarray) -> dict:
         dispersion = max(1.0, float(first.pearson_chi2) / df_resid)
         fitted = model.fit(scale=dispersion)
         band = fitted.get_prediction(design).summary_frame(alpha=0.05)
+    # IRLS that stopped at its iteration limit gives estimates that mean nothing: recorded, and never a trend
+    converged = bool(first.converged and fitted.converged)
     statistic = max(0.0, float(first.null_deviance - first.deviance)) / dispersion
     slope, se = float(fitted.params[1]), float(fitted.bse[1])
     with np.errstate(over="ignore"):  # a topic absent from all early periods: the odds ratio is unbounded
@@ -209,6 +211,7 @@ def _fit(count: np.ndarray, size: np.ndarray, time: np.ndarray) -> dict:
         "or_low": float(odds[1]),
         "or_high": float(odds[2]),
         "dispersion": dispersion,
+        "converged": converged,
         "fitted": band["mean"].to_numpy(),
         "fitted_low": band["mean_ci_lower"].to_numpy(),
         "fitted_high": band["mean_ci_upper"].to_numpy(),
@@ -218,7 +221,7 @@ def _fit(count: np.ndarray, size: np.ndarray, time: np.ndarray) -> dict:
 def _no_test(n: int) -> dict:
     nan = np.full(n, np.nan)
     keys = ("p_value", "slope", "odds_ratio_per_year", "or_low", "or_high", "dispersion")
-    return {**dict.fromkeys(keys, np.nan), "fitted": nan, "fitted_low": nan, "fitted_high": nan}
+    return {**dict.fromkeys(keys, np.nan), "converged": True, "fitted": nan, "fitted_low": nan, "fitted_high": nan}
 
 
 def _classify(q: float, slope: float, first: float, last: float, alpha: float) -> str:
@@ -300,6 +303,7 @@ def topic_trends(
                 "ratio_high": float(high),
                 "dispersion": fit["dispersion"],
                 "papers": int(count.sum()),
+                "converged": fit["converged"],
                 "_slope": fit["slope"],
             }
         )
@@ -324,8 +328,15 @@ def topic_trends(
     if tested.any():
         table.loc[tested, "q_value"] = multipletests(table.loc[tested, "p_value"], method="fdr_bh")[1]
     table["trend"] = [
-        _classify(q, s, a, b, alpha)
-        for q, s, a, b in zip(table["q_value"], table["_slope"], table["share_first"], table["share_last"], strict=True)
+        _classify(q, s, a, b, alpha) if converged else "steady"
+        for q, s, a, b, converged in zip(
+            table["q_value"],
+            table["_slope"],
+            table["share_first"],
+            table["share_last"],
+            table["converged"],
+            strict=True,
+        )
     ]
     rank = table["trend"].map({c: i for i, c in enumerate(TREND_CLASSES)})
     table = (

@@ -78,12 +78,12 @@ def test_a_worker_with_several_threads_embeds_chunks_side_by_side(tmp_path, monk
     from analysis import load_digests
 
     papers = load_digests(DATA)
-    alone = embeddings.Embedder(cache=False).embed_papers(papers)
+    alone = embeddings.Embedder(precision="int8", cache=False).embed_papers(papers)
     monkeypatch.setattr(embeddings, "CHUNK_SIZE", 16)
     with (
         distributed.LocalCluster(n_workers=1, threads_per_worker=3, dashboard_address=None) as local,
         distributed.Client(local) as client,
     ):
-        on_cluster = embeddings.Embedder(cache=False, client=client).embed_papers(papers)
+        on_cluster = embeddings.Embedder(precision="int8", cache=False, client=client).embed_papers(papers)
         assert sum(client.run(lambda: len(cluster_module._WORKER_MODELS)).values()) == 1  # one model, shared
     assert np.array_equal(alone, on_cluster)

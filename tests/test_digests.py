@@ -368,3 +368,15 @@ def test_a_table_with_title_and_Title_columns_reads_the_exact_one(tmp_path):
     assert papers[["title", "abstract", "Title", "Abstract"]].values.tolist() == [
         ["Used", "The abstract used.", "Shown", "Kept aside."]
     ]
+
+
+def test_a_bug_while_reading_parquet_is_not_called_a_broken_file(tmp_path, monkeypatch):
+    path = tmp_path / "fine.parquet"
+    pd.DataFrame({"title": ["A"], "abstract": ["a"]}).to_parquet(path)
+
+    def broken(*args, **kwargs):
+        raise TypeError("a bug in the reader")
+
+    monkeypatch.setattr(pd, "read_parquet", broken)
+    with pytest.raises(TypeError, match="a bug in the reader"):
+        load_digests(path)

@@ -131,9 +131,17 @@ def test_unknown_model_is_a_clear_error(tmp_path):
 
 
 def test_precision_choice(monkeypatch):
+    from analysis import embeddings
+
+    monkeypatch.delenv("ANALYSIS_PRECISION")  # the session's fp32 (conftest)
     assert choose_precision("fp32") == "fp32"
-    assert choose_precision() == "int8"  # the bundled model, where OpenVINO runs (it is a dependency)
-    assert choose_precision(model="some/other-model") in {"bf16", "fp32"}  # int8 is built for the bundled model
+    monkeypatch.setattr(embeddings, "cpu_flags", lambda: {"avx2", "avx512f", "avx512_vnni"})
+    assert choose_precision() == "int8"  # the bundled model, where OpenVINO runs (it is a dependency), with VNNI
+    assert choose_precision(model="some/other-model") == "fp32"  # int8 is built for the bundled model
+    monkeypatch.setattr(embeddings, "cpu_flags", lambda: {"avx2", "fma"})
+    assert choose_precision() == "fp32"  # without VNNI, int8 is slower than fp32
+    monkeypatch.setattr(embeddings, "cpu_flags", lambda: {"avx512_vnni", "amx_bf16", "amx_int8"})
+    assert choose_precision(model="some/other-model") == "bf16"
     monkeypatch.setenv("ANALYSIS_PRECISION", "bf16")
     assert choose_precision() == "bf16"
     with pytest.raises(EmbeddingError, match="precision must be"):
@@ -142,7 +150,7 @@ def test_precision_choice(monkeypatch):
         choose_precision("int8", "some/other-model")
     monkeypatch.setattr(int8, "available", lambda: False)
     monkeypatch.delenv("ANALYSIS_PRECISION")
-    assert choose_precision() in {"bf16", "fp32"}  # falls back to PyTorch
+    assert choose_precision() == "bf16"  # falls back to PyTorch
     with pytest.raises(EmbeddingError, match="int8 needs openvino"):
         choose_precision("int8")
 
@@ -179,3 +187,14 @@ def test_a_corrupt_int8_build_is_rebuilt_never_loaded(tmp_path, monkeypatch):
     assert not int8.is_valid(build, BUNDLED_SHA256)
     assert np.array_equal(Embedder(precision="int8", cache=False).embed(TEXTS), before)  # rebuilt, same vectors
     assert int8.is_valid(build, BUNDLED_SHA256)
+
+
+def test_a_bug_while_loading_a_model_keeps_its_traceback(tmp_path, monkeypatch):
+    import sentence_transformers
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug, not a missing model")
+
+    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", broken)
+    with pytest.raises(RuntimeError, match="a bug, not a missing model"):
+        Embedder(str(tmp_path / "model"), precision="fp32", cache=False).embed(["x"])

@@ -142,11 +142,11 @@ def test_topics_in_the_same_order_in_sizes_heatmap_and_butterfly(seed_figures, s
 
 
 def test_hierarchy_draws_each_broad_topic_in_its_treemap_colour(seed_figures, seed_result):
-    from analysis.figures.theme import short, topic_colour
+    from analysis.figures.theme import escaped_short, topic_colour
 
     figure, topics = seed_figures["topic_hierarchy"], seed_result.topics
     axis = figure.layout.yaxis
-    broad_of = dict(zip((short(label, 36) for label in topics["label"]), topics["broad_topic"], strict=True))
+    broad_of = dict(zip((escaped_short(label, 36) for label in topics["label"]), topics["broad_topic"], strict=True))
     assert sorted(axis.ticktext) == sorted(broad_of)
     sizes = topics["broad_topic"].value_counts()
     assert {trace.line.color for trace in figure.data} == {topic_colour(b) for b in sizes.index if sizes[b] > 1} | {

@@ -176,3 +176,31 @@ def test_saved_history_round_trips_with_mixed_columns(tmp_path, seed_result):
     history = load_topics(tmp_path / "model").papers
     assert len(history) == len(papers) and history["extra"].tolist()[:2] == ["x", "1"]
     assert np.array_equal(history["topic"].to_numpy(), papers["topic"].to_numpy())
+
+
+def test_the_readme_living_review_commands_run_as_written(tmp_path):
+    """The README's fetch-and-update commands, in a copy of examples/, fetching from a replay of recorded API days."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from replay import replay_server
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Living reviews") :]
+    block = re.search(r"```console\n(.*?)```", section, re.S).group(1)
+    commands = [line[2:].split("  #")[0].strip() for line in block.splitlines() if line.startswith("$ ")]
+    assert [c.split()[1] for c in commands] == ["run", "fetch", "run"]
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    with replay_server() as server:
+        env = {**os.environ, "HF_ENDPOINT": server.url}
+        for command in commands:
+            argv = [sys.executable, "-m", "analysis", *command.split()[1:]]
+            done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True)
+            assert done.returncode == 0, (command, done.stderr[-2000:])
+    assert sorted(p.name for p in (tmp_path / "daily" / "2025-06").glob("*.json")) == ["2025-06-20.json"]
+    update = pd.read_csv(tmp_path / "review-2025-06" / "papers.csv")
+    assert update["is_new"].sum() == 2 and len(update) == 1202
+    assert (tmp_path / "review-2025-06" / "new_themes.csv").is_file()
+    assert len(load_topics(tmp_path / "review-2025-06" / "model").papers) == 1202

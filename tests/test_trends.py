@@ -45,6 +45,18 @@ def test_planted_rising_and_falling_topics_are_found_and_nothing_else(seed):
     assert trends.table["trend"].iloc[:2].tolist() == ["rising", "falling"]  # significant trends lead
 
 
+def test_a_fit_that_did_not_converge_is_recorded_and_never_a_trend(monkeypatch):
+    import statsmodels.genmod.generalized_linear_model as glm
+
+    assert topic_trends(assign_periods(_planted(0))).table["converged"].all()
+    fit = glm.GLM.fit
+    monkeypatch.setattr(glm.GLM, "fit", lambda self, *args, **kwargs: fit(self, *args, **{**kwargs, "maxiter": 1}))
+    trends = topic_trends(assign_periods(_planted(0)))
+    stopped = trends.table.set_index("topic")
+    assert not stopped.loc[6, "converged"] and stopped.loc[6, "trend"] == "steady"  # the planted rise, unfinished
+    assert set(stopped["trend"]) == {"steady"}
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_constant_shares_under_uneven_volumes_are_steady(seed):
     trends = topic_trends(assign_periods(_planted(seed, planted=False)))
