@@ -124,13 +124,14 @@ def topics_over_time(trends: Trends) -> go.Figure:
         figure.add_vrect(
             x0=first - 0.5, x1=last + 0.5, fillcolor=NEW_SHADE, line_width=0, layer="below", row="all", col="all"
         )
+        # in the title: a second subtitle line would run into the first row of panel titles
         new = f"; shaded: new since the saved topics ({_span_of(trends.new_periods)})"
     left_out = len(trends.table) - len(table)
     subtitle = (
         f"share of each {trends.unit}'s papers (dots) with the fitted trend and its 95% band; "
-        f"coloured if q < {ALPHA}" + new + (f"; {left_out} steady topics not shown" if left_out else "")
+        f"coloured if q < {ALPHA}" + (f"; {left_out} steady topics not shown" if left_out else "")
     )
-    return finish(figure, f"Topics over time, {_span(trends)}", subtitle, height=bounded(200 * rows + 150))
+    return finish(figure, f"Topics over time, {_span(trends)}{new}", subtitle, height=bounded(200 * rows + 150))
 
 
 def trend_changes(trends: Trends, *, level: str = "topics") -> go.Figure:
