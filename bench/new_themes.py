@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from trends import _cpu
+from trends import _cpu, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = Path(os.environ.get("BENCH_CORPORA", ROOT.parent / "shared" / "corpora"))
@@ -162,13 +162,7 @@ coverage: the share of the planted papers inside a theme (means over the cases w
 
 </details>
 {END}"""
-    out = Path(args.out)
-    text = out.read_text() if out.exists() else "# Benchmark results\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    out.write_text(text)
+    write_section(Path(args.out), section, BEGIN, END)
     print(section)
 
 

@@ -40,6 +40,17 @@ def year_of_digests(n_digests: int = 300, per_digest: int = 20, n_topics: int = 
     return papers.assign(abstract="", n_digests=1, topic_label="Theme " + papers["topic"].astype(str))
 
 
+def write_section(out: Path, section: str, begin: str, end: str) -> None:
+    """Put ``section`` (which starts with ``begin`` and ends with ``end``) into the results file ``out``: in place
+    of the one between the same markers, else at the end. Shared by the benchmarks that write a section."""
+    text = out.read_text() if out.exists() else "# Benchmark results\n"
+    if begin in text:
+        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    out.write_text(text)
+
+
 def _cpu() -> str:
     text = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     model = re.search(r"model name\s*:\s*(.+)", text)
@@ -115,13 +126,7 @@ overlap compared across {overlap.unit}s; report {len(report.encode()) / 1e6:.2f}
 
 The trend step costs {100 * trend_step / embed_6k:.1f}% of embedding the same papers.
 {END}"""
-    out = Path(args.out)
-    text = out.read_text() if out.exists() else "# Benchmark results\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    out.write_text(text)
+    write_section(Path(args.out), section, BEGIN, END)
     print(section)
     return 0
 

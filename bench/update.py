@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from trends import _cpu
+from trends import _cpu, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = Path(os.environ.get("BENCH_CORPORA", ROOT.parent / "shared" / "corpora"))
@@ -94,13 +94,7 @@ What the update said:
 
 {lines}
 {END}"""
-    out = Path(args.out)
-    text = out.read_text() if out.exists() else "# Benchmark results\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    out.write_text(text)
+    write_section(Path(args.out), section, BEGIN, END)
     print(section)
     return 0
 
