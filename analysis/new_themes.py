@@ -67,6 +67,19 @@ COLUMNS = [
 ]
 
 
+# every candidate's test, in the order _candidates makes them (q-values, the call and the theme added last)
+CANDIDATE_COLUMNS = [
+    "granularity",
+    "cluster",
+    *COLUMNS[1:-1],
+    "p_within",
+    "q_value",
+    "q_within",
+    "called",
+    "new_theme",
+]
+
+
 @dataclass
 class NewThemes:
     """What :func:`find_new_themes` finds.
@@ -146,7 +159,7 @@ def _candidates(clusterings: dict[int, np.ndarray], is_new: np.ndarray, min_size
                     "p_within": float(p_parent),
                 }
             )
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS[:-4])  # with its columns when no cluster is big enough
     for p, q in (("p_value", "q_value"), ("p_within", "q_within")):
         table[q] = multipletests(table[p], method="fdr_bh")[1] if len(table) else []
     return table
@@ -180,9 +193,7 @@ def find_new_themes(
     n, n_new = len(is_new), int(is_new.sum())
     theme = np.full(n, -1)
     if n_new < min_new_papers or n_new == n:
-        empty = pd.DataFrame(columns=COLUMNS)
-        columns = ["granularity", "cluster", *COLUMNS[1:], "p_within", "q_within", "called", "new_theme"]
-        return NewThemes(empty, pd.DataFrame(columns=columns), theme)
+        return NewThemes(pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=CANDIDATE_COLUMNS), theme)
     points = unit_rows(np.asarray(vectors, dtype=np.float64))
     base = max(2, round(n_topics * n / (n - n_new)))
     # the finest clusters still average two minimum themes: finer ones could not reach the minimum size

@@ -103,3 +103,13 @@ def test_tiny_updates_test_nothing(n_saved, n_new):
     is_new = np.r_[np.zeros(n_saved, bool), np.ones(n_new, bool)]
     found = find_new_themes(vectors, is_new, n_topics=3)
     assert found.table.empty and found.candidates.empty and (found.theme == -1).all()
+
+
+def test_an_update_whose_clusters_are_all_below_the_minimum_tests_nothing():
+    rng = np.random.default_rng(0)
+    a, b = _directions(rng, 2)
+    vectors = np.vstack([_papers(rng, a, 4), _papers(rng, b, 2), _papers(rng, a, 4), _papers(rng, b, 6)])
+    is_new = np.r_[np.zeros(6, bool), np.ones(10, bool)]  # 16 papers: two clusters of 8, under 10 each
+    found = find_new_themes(vectors, is_new, n_topics=2)
+    assert found.table.empty and found.candidates.empty and (found.theme == -1).all()
+    assert list(found.candidates.columns)[-3:] == ["q_within", "called", "new_theme"]
