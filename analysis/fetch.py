@@ -158,19 +158,23 @@ class _Client:
         return items
 
     def day(self, day: dt.date) -> list[dict]:
-        """Every item listed on ``day``, page after page until an empty one."""
+        """Every item listed on ``day``, page after page until an empty one (or one of items already seen)."""
         items: list[dict] = []
         seen: set[str] = set()
         for page in range(MAX_PAGES):
-            got = self.page(day, page)
-            ids = {str((item.get("paper") or {}).get("id") or item.get("title")) for item in got}
-            if not got or ids <= seen:
+            fresh = [item for item in self.page(day, page) if _key(item) not in seen]
+            if not fresh:
                 break
-            items.extend(
-                item for item in got if str((item.get("paper") or {}).get("id") or item.get("title")) not in seen
-            )
-            seen |= ids
+            for item in fresh:
+                if _key(item) not in seen:
+                    seen.add(_key(item))
+                    items.append(item)
         return items
+
+
+def _key(item: dict) -> str:
+    """An item's paper id (its title where there is none): what tells a page of new items from a repeat."""
+    return str((item.get("paper") or {}).get("id") or item.get("title"))
 
 
 def _read_empty(directory: Path) -> set[str]:

@@ -25,7 +25,6 @@ __all__ = ["HISTORY_COLUMNS", "Update", "adopt", "update"]
 
 # Columns of a run's papers that belong to that run, not to the papers: left out of the saved history.
 RUN_COLUMNS = ["period", "topic_similarity", "novel", "is_new", "new_theme"]
-N_REPRESENTATIVE = 3
 HISTORY_COLUMNS = ["topic", "topic_label", "broad_topic", "broad_topic_label"]
 
 
@@ -65,7 +64,7 @@ def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes
     """The new themes' table with a label (in the saved model's vocabulary, never a saved topic's label), top
     terms, the nearest saved topic and the titles of its new papers closest to its centre."""
     from analysis.embeddings import paper_texts
-    from analysis.topics import N_TERMS, group_terms
+    from analysis.topics import N_TERMS, group_terms, representative_titles
 
     table, n = found.table.copy(), len(found.table)
     members = found.theme >= 0
@@ -77,12 +76,11 @@ def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes
     centres = group_centres(vectors, found.theme, range(n)) if n else np.zeros((0, vectors.shape[1]))
     similarity = centres @ saved.centres.T
     nearest = similarity.argmax(axis=1) if n else np.zeros(0, int)
-    is_new, titles = papers["is_new"].to_numpy(), papers["title"].to_numpy()
-    representative = []
-    for k in range(n):
-        rows = np.flatnonzero((found.theme == k) & is_new)
-        order = rows[np.argsort(-(vectors[rows] @ centres[k]), kind="stable")]
-        representative.append(" | ".join(list(dict.fromkeys(titles[order]))[:N_REPRESENTATIVE]))
+    is_new = papers["is_new"].to_numpy()
+    representative = [
+        representative_titles(papers, np.flatnonzero((found.theme == k) & is_new), vectors @ centres[k])
+        for k in range(n)
+    ]
     table.insert(1, "label", labels)
     table["top_terms"] = ["; ".join(w) for w in words]
     table["nearest_topic"] = saved.topics["topic"].to_numpy()[nearest].astype(int)

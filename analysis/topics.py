@@ -187,7 +187,7 @@ def _build_model(n_papers: int, n_topics: int, n_broad: int, seed: int):
     )
 
 
-def _representative_titles(papers: pd.DataFrame, members: np.ndarray, similarity: np.ndarray) -> str:
+def representative_titles(papers: pd.DataFrame, members: np.ndarray, similarity: np.ndarray) -> str:
     """The titles of the ``N_REPRESENTATIVE`` distinct papers closest to the topic's centre."""
     titles: dict[str, str] = {}
     for i in members[np.argsort(-similarity[members], kind="stable")]:
@@ -209,7 +209,7 @@ def _level_table(
                 "label": label,
                 "size": len(members),
                 "top_terms": "; ".join(words[:N_TERMS]),
-                "representative_titles": _representative_titles(papers, members, similarity),
+                "representative_titles": representative_titles(papers, members, similarity),
             }
         )
     return pd.DataFrame(rows)

@@ -46,18 +46,23 @@ def review(tmp_path_factory):
     return folder, set(planted["arxiv_id"])
 
 
-@pytest.fixture(scope="module")
-def planted_update(review):
-    folder, _ = review
+def _update(folder, source: str, out: str, **options):
+    """An update of the saved review with ``folder/source`` into ``folder/out``: the result and what it said."""
     messages = []
     result = run(
-        [folder / "planted.csv"],
-        folder / "planted",
+        [folder / source],
+        folder / out,
         model_dir=folder / "saved" / "model",
         static=False,
         log=messages.append,
+        **options,
     )
     return result, messages
+
+
+@pytest.fixture(scope="module")
+def planted_update(review):
+    return _update(review[0], "planted.csv", "planted")
 
 
 def test_an_update_reports_over_the_saved_months_and_the_new_ones(review, planted_update):
@@ -108,8 +113,7 @@ def test_a_planted_subject_is_found_as_a_new_theme_of_its_own_papers(review, pla
 
 def test_a_month_without_a_new_subject_reports_none(review):
     folder, _ = review
-    messages = []
-    run([folder / "null.csv"], folder / "null", model_dir=folder / "saved" / "model", static=False, log=messages.append)
+    _, messages = _update(folder, "null.csv", "null")
     themes = pd.read_csv(folder / "null" / "new_themes.csv")
     assert themes.empty and "rate_ratio" in themes.columns  # the header alone
     assert pd.read_csv(folder / "null" / "papers.csv")["new_theme"].isna().all()
@@ -119,14 +123,7 @@ def test_a_month_without_a_new_subject_reports_none(review):
 
 def test_adopted_themes_are_topics_the_next_update_tracks(review, planted_update):
     folder, planted_ids = review
-    run(
-        [folder / "planted.csv"],
-        folder / "adopted",
-        model_dir=folder / "saved" / "model",
-        adopt=True,
-        static=False,
-        log=_quiet,
-    )
+    _update(folder, "planted.csv", "adopted", adopt=True)
     themes = pd.read_csv(folder / "adopted" / "new_themes.csv")
     saved, adopted = load_topics(folder / "saved" / "model"), load_topics(folder / "adopted" / "model")
     assert len(adopted.topics) == len(saved.topics) + len(themes)
@@ -135,8 +132,6 @@ def test_adopted_themes_are_topics_the_next_update_tracks(review, planted_update
     new_ids = list(range(len(saved.topics), len(adopted.topics)))
     assert set(adopted.terms["topic"]) >= set(new_ids)
     # the planted papers, placed again onto the adopted model, land in the adopted topics
-    planted = pd.read_csv(folder / "planted.csv", dtype=str)
-    planted = planted[planted["arxiv_id"].isin(planted_ids)]
     from analysis import load_digests
 
     placed = adopted.assign(load_digests(folder / "planted.csv").pipe(lambda p: p[p["paper_id"].isin(planted_ids)]))
@@ -147,14 +142,7 @@ def test_adopted_themes_are_topics_the_next_update_tracks(review, planted_update
 
 def test_papers_already_saved_are_not_added_twice(review):
     folder, _ = review
-    messages = []
-    result = run(
-        [folder / "saved.csv"],
-        folder / "again",
-        model_dir=folder / "saved" / "model",
-        static=False,
-        log=messages.append,
-    )
+    result, messages = _update(folder, "saved.csv", "again")
     saved = pd.read_csv(folder / "saved" / "papers.csv")
     assert len(result.papers) == len(saved) and not result.papers["is_new"].any()
     assert f"{len(saved)} papers already in the saved papers (same digest) left out" in messages
