@@ -9,22 +9,32 @@ asks for ``bertopic.representation.TextGeneration`` later still gets the real cl
 It also imports its ``plotting`` package, and with it UMAP (numba) and Plotly's figure factory (which, where
 Jupyter is installed, imports jsonschema): about 3.5 s more. That package is put in place as a lazy module
 imported on first use: ``topic_model.visualize_topics()`` still works.
+
+:func:`load_bertopic` loads a saved model the same way: ``BERTopic.load`` tries to build a SentenceTransformer
+from the save (importing torch, about 8 s) even when, as in our saves, it holds no embedding model.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.abc
+import importlib.util
 import sys
 import types
+from pathlib import Path
+
+from analysis._io import quiet_logger
 
 _BLOCKED = {"torch", "transformers"}
 _LAZY = {"TextGeneration": "_textgeneration", "ZeroShotClassification": "_zeroshot", "VisualRepresentation": "_visual"}
 
 
 class _Absent(importlib.abc.MetaPathFinder):
+    def __init__(self, blocked=frozenset(_BLOCKED)):
+        self.blocked = blocked
+
     def find_spec(self, name, path=None, target=None):
-        if name.partition(".")[0] in _BLOCKED:
+        if name.partition(".")[0] in self.blocked:
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return None
 
@@ -48,8 +58,15 @@ class _DeferredPlotting(types.ModuleType):
     """Stands in for ``bertopic.plotting`` until one of its functions is asked for, then imports the real
     package and hands over to it."""
 
+    def __init__(self, name: str):
+        super().__init__(name)
+        # its file without importing it: torch's import asks every loaded module for its file (inspect.getmodule),
+        # which must not load UMAP and numba (6 s)
+        package = importlib.util.find_spec(name.partition(".")[0])
+        self.__file__ = str(Path(package.origin).parent / name.partition(".")[2] / "__init__.py")
+
     def __getattr__(self, name):
-        if name.startswith("__") and name not in ("__path__", "__file__", "__all__"):
+        if name.startswith("__") and name not in ("__path__", "__all__"):
             raise AttributeError(name)  # what the import system asks of any module: not a reason to load
         if sys.modules.get(self.__name__) is self:
             del sys.modules[self.__name__]
@@ -79,3 +96,19 @@ def bertopic_class():
     from bertopic import BERTopic
 
     return BERTopic
+
+
+def load_bertopic(path: str):
+    """``BERTopic.load(path)`` of a save without an embedding model, without importing sentence-transformers (and
+    torch) for the embedding model it would then fail to build: it gets BERTopic's empty backend either way, and
+    its warning about that is not shown."""
+    BERTopic = bertopic_class()  # noqa: N806  (first: importing BERTopic sets its logger's level)
+    finder = _Absent({"sentence_transformers"})
+    if "sentence_transformers" not in sys.modules:
+        sys.meta_path.insert(0, finder)
+    try:
+        with quiet_logger("BERTopic"):
+            return BERTopic.load(path)
+    finally:
+        if finder in sys.meta_path:
+            sys.meta_path.remove(finder)

@@ -21,11 +21,14 @@ from analysis.labels import unique_labels
 from analysis.levels import group_centres, unit_rows
 from analysis.new_themes import NewThemes, find_new_themes
 
-__all__ = ["HISTORY_COLUMNS", "Update", "adopt", "update"]
+__all__ = ["HISTORY_COLUMNS", "MAP_COLUMNS", "Update", "adopt", "update"]
 
 # Columns of a run's papers that belong to that run, not to the papers: left out of the saved history.
 RUN_COLUMNS = ["period", "topic_similarity", "novel", "is_new", "new_theme"]
 HISTORY_COLUMNS = ["topic", "topic_label", "broad_topic", "broad_topic_label"]
+# The saved papers' places on the document map: kept with them, so that an update extends the map (reported
+# papers do not carry them).
+MAP_COLUMNS = ["map_x", "map_y"]
 
 
 @dataclass
@@ -50,6 +53,9 @@ class Update:
         Every candidate tested, for the report.
     repeated : int
         New rows dropped because the saved papers already hold them (same digest and paper).
+    saved_map : ndarray or None
+        The saved papers' places on the document map (one row each, first in ``papers``); None where the save
+        has none (made before maps were kept, or without papers).
     """
 
     papers: pd.DataFrame
@@ -58,6 +64,7 @@ class Update:
     terms: list[list[tuple[str, float]]]
     test: NewThemes
     repeated: int
+    saved_map: np.ndarray | None = None
 
 
 def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes) -> pd.DataFrame:
@@ -97,6 +104,11 @@ def update(
     :class:`~analysis.topics.TopicResult` whose ``papers`` is its history, embedded as ``history_vectors``) and
     test saved + new papers for new themes."""
     history = saved.papers if saved.papers is not None else pd.DataFrame(columns=papers.columns)
+    saved_map = None
+    if set(MAP_COLUMNS) <= set(history.columns):
+        saved_map = history[MAP_COLUMNS].to_numpy(dtype=float)
+        saved_map = saved_map if len(saved_map) and np.isfinite(saved_map).all() else None
+    history = history.drop(columns=MAP_COLUMNS, errors="ignore")
     key = ["digest", "paper_id"]
     known = (
         pd.MultiIndex.from_frame(history[key].astype(str)) if len(history) else pd.MultiIndex.from_tuples([], names=key)
@@ -110,7 +122,7 @@ def update(
     found = find_new_themes(all_vectors, combined["is_new"].to_numpy(), n_topics=len(saved.topics), seed=seed)
     combined["new_theme"] = found.theme
     table, terms = _describe(saved, combined, all_vectors, found)
-    return Update(combined, all_vectors.astype(np.float32), table, terms, found, int(repeated.sum()))
+    return Update(combined, all_vectors.astype(np.float32), table, terms, found, int(repeated.sum()), saved_map)
 
 
 def adopt(saved, result: Update):
@@ -131,6 +143,8 @@ def adopt(saved, result: Update):
             "size": int(members.sum()),
             "top_terms": theme["top_terms"],
             "representative_titles": theme["representative_titles"],
+            "label_share": np.nan,  # named in the saved vocabulary, not by the papers' phrases
+            "mixed": False,
             "stability": np.nan,  # not refitted: unknown
         }
         fine_rows.append({"topic": fine_id, **shared, "broad_topic": broad_id, "broad_topic_label": label})

@@ -1,14 +1,20 @@
-"""Topic labels a person would write: a 2–5 word phrase that occurs in the topic's own papers.
+"""Topic labels a person would write: the phrase a topic's own papers use for what sets them apart.
 
-BERTopic names topics ``0_the_and_to_of``. We take the topic's top c-TF-IDF terms (1–3-grams, best first) and
-keep the first that (a) neither starts nor ends with a stop word, (b) is not a generic research word, and
-(c) occurs verbatim in the topic's papers — which rules out n-grams glued across removed stop words — and
-write it in its most frequent surface form (``KV cache``, ``in-context learning``). A phrase further down the
-top ten terms still wins when it holds one of the topic's three best specific words (``scaling laws`` for a
-topic led by ``scaling``). A phrase cut off from a longer one (``large language``, which the papers nearly
-always continue with ``models``) is completed. Only when there is no such phrase does the label join the two
-best specific words (``Medical and biomedical``), and then as the phrase they form where the papers write
-them together (``autonomous`` + ``driving``: ``Autonomous driving``). Labels are unique across topics.
+:func:`phrase_labels` names fitted topics. Candidates are the phrases of 1-4 words in the titles and abstracts of
+a topic's papers closest to its centre, never across punctuation, never starting or ending with a stop word or
+a generic research word; singular and plural count as one. Each is scored by how specific it is to the topic:
+``share * log(share / share elsewhere)``, where ``share`` is the fraction of the topic's papers that use it;
+a phrase must be used by 5% of them (and two), twice as often as by the other topics' papers, and by at most a
+quarter of those (what every paper of a corpus says names no topic). A phrase the papers nearly always write
+inside a longer one (``3D Gaussian`` in ``3D Gaussian splatting``) is completed. The label is the best-scored
+phrase that names a subject on its own (two words or more, a compound such as ``vision-language-action``, or
+an acronym such as ``RLVR``), written as the papers most often write it (``KV cache``, ``LLM agents``); a
+single plain word only when there is no such phrase. A broad topic's label must also be used by most of its
+fine topics (``LLM agents`` over ``Coding agents``), and the fine topics are then named apart from it. A topic
+whose label is used by fewer than 10% of its papers is reported as **mixed**: no phrase is shared.
+
+:func:`make_label` names a group from ranked c-TF-IDF terms instead (the new themes of an update, in the saved
+model's vocabulary).
 """
 
 from __future__ import annotations
@@ -16,10 +22,21 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-__all__ = ["GENERIC_WORDS", "STOP_WORDS", "covering_terms", "make_label", "unique_labels"]
+__all__ = [
+    "GENERIC_WORDS",
+    "LABEL_RULES",
+    "STOP_WORDS",
+    "Names",
+    "make_label",
+    "phrase_labels",
+    "unique_labels",
+    "with_keywords",
+]
 
 # Words every abstract uses; as topic terms they say nothing about the theme.
 GENERIC_WORDS = frozenset(
@@ -95,9 +112,11 @@ def _surface_form(term: str, texts: Sequence[str], squashed: Sequence[str]) -> s
 
 
 def _title_cased(form: str) -> bool:
-    """Two or more words, each capitalised (``Vision-Language Models``): a title's casing, not the phrase's."""
+    """Two or more words, each capitalised but for short function words (``Vision-Language Models``,
+    ``Chain-of-Thought``): a title's casing, not the phrase's."""
     words = [word for word in re.split(r"[\s\-]+", form) if word[:1].isalpha()]
-    return len(words) >= 2 and all(word[0].isupper() for word in words)
+    content = [word for word in words if word.casefold() not in ENGLISH_STOP_WORDS]
+    return len(content) >= 2 and all(word[0].isupper() for word in content)
 
 
 def _has_capitals_inside(word: str) -> bool:
@@ -160,6 +179,8 @@ def _pair(first: str, second: str, texts: Sequence[str], squashed: Sequence[str]
 
 def make_label(terms: Sequence[str], texts: Sequence[str], taken: set[str] = frozenset()) -> str:
     """Build a label from ranked ``terms`` (best first) and the topic's ``texts``; avoid labels in ``taken``.
+    The first term that is a phrase the texts write (completed where they nearly always continue it), else the
+    two best specific words as the phrase they form, or joined by "and".
 
     Examples
     --------
@@ -197,24 +218,300 @@ def make_label(terms: Sequence[str], texts: Sequence[str], taken: set[str] = fro
     return "Miscellaneous papers"
 
 
-def covering_terms(terms: Sequence[str], texts_by_child: Sequence[Sequence[str]]) -> list[str]:
-    """The ``terms`` (in order) that occur in the papers of at least half of the children (fine topics) of a
-    broad topic, so that its label covers them; all terms when none does.
+# ----------------------------------------------------------------------------------- phrases of the papers
+SAMPLE = 150  # papers per topic the phrases are counted in: those closest to its centre
+MAX_WORDS = 4  # longest candidate phrase
+MIN_SHARE = 0.05  # a candidate occurs in at least this share of the topic's sampled papers (and in 2)
+MIN_LIFT = 2.0  # ...and in at least twice the share of the other papers: "LLMs" names no topic of an LLM corpus
+MAX_ELSEWHERE = 0.25  # ...and in at most this share of the others: what a quarter of them say is the corpus's
+CANDIDATES = 12  # best-scored phrases per topic that are checked against the texts
+MIXED_SHARE = 0.1  # a label written in fewer of its topic's papers than this names no shared subject
+CHILD_SHARE = 0.05  # a broad label occurs in at least this share of the papers of most of its fine topics
 
-    Examples
-    --------
-    >>> covering_terms(["kv cache", "speculative decoding", "inference"],
-    ...                [["KV cache eviction for inference"], ["Speculative decoding speeds inference"]])
-    ['kv cache', 'speculative decoding', 'inference']
-    >>> covering_terms(["kv cache", "speculative decoding", "inference"],
-    ...                [["KV cache eviction for inference"], ["Speculative decoding speeds inference"],
-    ...                 ["Faster inference"]])
-    ['inference']
+
+LABEL_RULES = (
+    "Labels: the phrase of 1-4 words, as the papers write it, most specific to a topic's papers (share of its "
+    "papers that use it x log of that share over the share among the other topics' papers; used by at least 5% "
+    "of them, twice as often as by the others, and by at most a quarter of the others), completed to the longer "
+    "phrase the papers nearly always write it in; a phrase of two words or more, a compound or an acronym before "
+    "a single word, and the spelled-out phrase before its acronym unless the papers mostly write the acronym. A "
+    "broad topic's label is used by most of its fine topics. Counted in the 150 papers of each topic closest to its "
+    f"centre, with the papers' own keywords where the input has them. (mixed): fewer than {MIXED_SHARE:.0%} of the "
+    "topic's papers use its label; its papers share no phrase."
+)
+
+
+@dataclass
+class Names:
+    """Labels of one level, as :func:`phrase_labels` makes them.
+
+    Attributes
+    ----------
+    labels : list of str
+        One per topic, unique.
+    coverage : ndarray
+        The share of each topic's sampled papers (the :data:`SAMPLE` closest to its centre) that use its
+        label's phrase.
+    mixed : ndarray of bool
+        Topics whose label is written in fewer than :data:`MIXED_SHARE` of them: no phrase is shared, and the
+        label is the most covering one there is.
     """
-    needed = max(1, (len(texts_by_child) + 1) // 2)
-    children = [(texts, _squashed(texts)) for texts in texts_by_child]
-    covering = [t for t in terms if sum(_surface_form(t, *child) is not None for child in children) >= needed]
-    return covering or list(terms)
+
+    labels: list[str]
+    coverage: np.ndarray
+    mixed: np.ndarray
+
+
+def _samples(groups: np.ndarray, n_groups: int, similarity: np.ndarray) -> list[np.ndarray]:
+    """Each group's papers closest to its centre (at most :data:`SAMPLE`), closest first."""
+    order = np.argsort(-similarity, kind="stable")
+    ranked = groups[order]
+    return [order[ranked == g][:SAMPLE] for g in range(n_groups)]
+
+
+def _singular(term: str) -> str:
+    """``term`` with a plural ``s`` off its last word: ``llm agents`` and ``llm agent`` count as one phrase."""
+    head, _, last = term.rpartition(" ")
+    if len(last) > 3 and last.endswith("s") and not last.endswith("ss"):
+        last = last[:-1]
+    return f"{head} {last}".strip()
+
+
+_BREAK = re.compile(r"[^\w\s-]+|\s-+\s")  # punctuation that ends a phrase: "models (LLMs)" is two fragments
+
+
+def _fragments(text: str) -> list[str]:
+    """The words of ``text`` (lower case, hyphenated ones whole), in runs that no punctuation interrupts."""
+    from analysis.topics import TOKEN_PATTERN
+
+    token = re.compile(TOKEN_PATTERN)
+    return [token.findall(part) for part in _BREAK.split(text.casefold())]
+
+
+def _ngrams(text: str) -> list[str]:
+    """Every phrase of 1 to :data:`MAX_WORDS` words inside a fragment of ``text`` (see :func:`_fragments`)."""
+    grams = []
+    for words in _fragments(text):
+        for n in range(1, MAX_WORDS + 1):
+            grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    return grams
+
+
+@dataclass
+class Phrases:
+    """Which papers (``papers``: their positions) use which phrase: ``uses`` (one binary row per paper of
+    ``papers``), each phrase's most used ``forms`` and singular ``keys``, and the ``initials`` of its words."""
+
+    papers: np.ndarray
+    uses: object
+    forms: list[str]
+    keys: list[str]
+    initials: list[str]
+
+
+def sampled(groups: np.ndarray, similarity: np.ndarray) -> np.ndarray:
+    """The positions of the papers :func:`phrase_labels` counts phrases in for these groups (each group's
+    :data:`SAMPLE` closest to its centre)."""
+    groups = np.asarray(groups)
+    samples = _samples(groups, int(groups.max()) + 1 if len(groups) else 0, np.asarray(similarity))
+    return np.concatenate(samples) if samples else np.zeros(0, int)
+
+
+def count_phrases(texts: Sequence[str], papers: np.ndarray) -> Phrases:
+    """The phrases of the ``texts`` at positions ``papers`` (see :func:`_phrase_counts`): counted once for
+    several :func:`phrase_labels` calls (the two levels) over the same papers."""
+    papers = np.asarray(papers)
+    uses, forms, keys = _phrase_counts([texts[i] for i in papers])
+    initials = ["".join(w[0] for w in re.split(r"[\s-]+", key) if w) for key in keys]
+    return Phrases(papers, uses, forms, keys, initials)
+
+
+def _phrase_counts(texts: Sequence[str]):
+    """Which of ``texts`` use which acceptable phrase of 1 to :data:`MAX_WORDS` words: a binary sparse matrix
+    (text x phrase, singular and plural counted as one), each phrase's most used form, and its singular key."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(analyzer=_ngrams, binary=True, min_df=2 if len(texts) > 20 else 1)
+    try:
+        counts = vectorizer.fit_transform(texts).tocsc()
+    except ValueError:  # no words at all
+        return sp.csr_matrix((len(texts), 0)), [], []
+    vocabulary = vectorizer.get_feature_names_out()
+    keep = [i for i, term in enumerate(vocabulary) if _acceptable(term)]
+    counts, vocabulary = counts[:, keep], vocabulary[keep]
+    keys = [_singular(term) for term in vocabulary]
+    index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    merge = sp.csr_matrix((np.ones(len(keys)), ([index[k] for k in keys], range(len(keys)))), (len(index), len(keys)))
+    merged = (counts @ merge.T).tocsr()
+    merged.data[:] = 1
+    totals = np.asarray(counts.sum(axis=0)).ravel()
+    best: dict[str, tuple[float, str]] = {}
+    for key, term, total in zip(keys, vocabulary, totals, strict=True):
+        if total > best.get(key, (-1, ""))[0]:
+            best[key] = (total, str(term))
+    return merged, [best[key][1] for key in index], list(index)
+
+
+def _names_a_subject(phrase: str) -> bool:
+    """Whether a written phrase can name a theme on its own: two words or more, a compound of three parts or
+    more (``vision-language-action``, ``mixture-of-experts``), or an acronym (``RLVR``, ``MoE``,
+    ``SWE-bench``); a single word (``agents``, ``rendering``, ``multi-view``) says too little."""
+    return " " in phrase or phrase.count("-") >= 2 or sum(c.isupper() for c in phrase) >= 2
+
+
+def _scores(uses, rows: np.ndarray, parts: list[np.ndarray] | None = None) -> np.ndarray:
+    """How specific each phrase is to the texts ``rows`` against the other texts: ``share * log(share /
+    share elsewhere)`` (its term of the divergence between the two), 0 where it is in too few of them or not
+    :data:`MIN_LIFT` times as common as elsewhere, or common elsewhere (:data:`MAX_ELSEWHERE`). With
+    ``parts`` (the rows of each fine topic of a broad one), times the share of the parts that use it in at
+    least :data:`CHILD_SHARE` of their texts, and 0 where that is not more than half of them."""
+    n_in, n_out = len(rows), uses.shape[0] - len(rows)
+    inside = np.asarray(uses[rows].sum(axis=0)).ravel()
+    outside = np.asarray(uses.sum(axis=0)).ravel() - inside
+    share = inside / max(n_in, 1)
+    if n_out == 0:  # one topic: the phrase most of its papers use
+        return np.where(inside >= min(2, n_in), share, 0.0)
+    elsewhere = (outside + 0.5) / (n_out + 1)
+    enough = (inside >= max(min(2, n_in), MIN_SHARE * n_in)) & (share >= MIN_LIFT * elsewhere)
+    enough &= elsewhere <= MAX_ELSEWHERE
+    score = np.where(enough, share * np.log(np.maximum(share, 1e-12) / elsewhere), 0.0)
+    if parts is not None and len(parts) > 1:
+        covered = np.mean(
+            [np.asarray(uses[part].sum(axis=0)).ravel() >= max(1, CHILD_SHARE * len(part)) for part in parts], axis=0
+        )
+        score = np.where(covered > 0.5, score * covered, 0.0)
+    return score
+
+
+def _longest(term: int, keys: list[str], inside: np.ndarray) -> int:
+    """The longest phrase that holds phrase ``term`` (as whole words) and is used in at least :data:`RUN_ON` of
+    as many texts (``gaussian splatting`` -> ``3d gaussian splatting``); ``term`` itself when none is."""
+    while True:
+        words = f" {keys[term]} "
+        longer = [
+            i
+            for i in np.flatnonzero(inside >= RUN_ON * inside[term])
+            if len(keys[i]) > len(keys[term]) and words in f" {keys[i]} "
+        ]
+        if not longer:
+            return term
+        term = max(longer, key=lambda i: (inside[i], len(keys[i]), keys[i]))
+
+
+KEYWORD_COLUMNS = ("keywords", "ai_keywords")  # per-paper keywords: a list, or text split at ";" (or ",")
+
+
+def with_keywords(texts: Sequence[str], papers) -> list[str]:
+    """``texts`` with each paper's keywords after it (from the first of :data:`KEYWORD_COLUMNS` that
+    ``papers`` has), each its own phrase: where the input names its papers' subjects, the labels may use those
+    names too. ``texts`` unchanged where there is no such column."""
+    column = next((c for c in KEYWORD_COLUMNS if c in papers.columns), None)
+    if column is None:
+        return list(texts)
+    out = []
+    for text, cell in zip(texts, papers[column], strict=True):
+        if isinstance(cell, str):
+            words = cell.split(";") if ";" in cell else cell.split(",")
+        elif isinstance(cell, list | tuple | np.ndarray):
+            words = [str(word) for word in cell]
+        else:
+            words = []
+        out.append(text + "".join(f" | {word.strip()}" for word in words if word.strip()))
+    return out
+
+
+def _spelled_out(form: str, keys: list[str], inside: np.ndarray, initials: list[str]) -> int | None:
+    """For an acronym (``ICL``, ``MLLMs``), the phrase it stands for when at least as many of the topic's papers
+    write that (``in-context learning``): an acronym stays one only where the papers mostly write it so; else
+    None."""
+    letters = form[:-1] if form.endswith("s") and not form.isupper() else form
+    if " " in form or not re.fullmatch(r"[A-Za-z]+", letters) or sum(c.isupper() for c in letters) < 2:
+        return None
+    letters = letters.casefold()
+    spelled = [
+        i for i, key in enumerate(keys) if initials[i] == letters and " " in key.replace("-", " ") and key != letters
+    ]
+    acronym = next((i for i, key in enumerate(keys) if key == letters), None)
+    used = inside[acronym] if acronym is not None else 0
+    best = max(spelled, key=lambda i: (inside[i], keys[i]), default=None)
+    return best if best is not None and inside[best] >= used and inside[best] > 0 else None
+
+
+def phrase_labels(
+    texts: Sequence[str],
+    groups: np.ndarray,
+    similarity: np.ndarray,
+    *,
+    parents: np.ndarray | None = None,
+    avoid: Sequence[str] = (),
+    avoid_in: Sequence[Sequence[str]] | None = None,
+    counted: Phrases | None = None,
+) -> Names:
+    """One label per group 0..k-1 of ``groups``: the phrase (1-4 words, as the papers write it) most specific
+    to the group's papers, among those its papers use (see :func:`_scores`), completed to the longer phrase the
+    papers nearly always write it in.
+
+    ``similarity``: each paper's cosine to its group's centre (the phrases are counted in the closest
+    :data:`SAMPLE`). ``parents``: for a broad level, each paper's fine topic; the label must then be used in
+    most fine topics of the group. Labels are unique, and none is in ``avoid``, nor group ``g``'s in
+    ``avoid_in[g]``. ``counted``: the phrases of these texts, counted beforehand over (at least) the papers of
+    :func:`sampled`.
+    """
+    groups = np.asarray(groups)
+    n_groups = int(groups.max()) + 1 if len(groups) else 0
+    samples = _samples(groups, n_groups, np.asarray(similarity))
+    pooled = np.concatenate(samples) if samples else np.zeros(0, int)
+    counted = counted or count_phrases(texts, pooled)
+    row = np.full(len(texts), -1)
+    row[counted.papers] = np.arange(len(counted.papers))
+    uses, phrases, keys, initials = counted.uses[row[pooled]], counted.forms, counted.keys, counted.initials
+    start = np.cumsum([0] + [len(s) for s in samples])
+    taken = {label.casefold() for label in avoid}
+    labels, coverage = [], np.zeros(n_groups)
+    for g in range(n_groups):
+        rows = np.arange(start[g], start[g + 1])
+        mine = [texts[i] for i in samples[g]]
+        squashed = _squashed(mine)
+        parts = None
+        if parents is not None:
+            kids = np.asarray(parents)[pooled[rows]]
+            parts = [rows[kids == kid] for kid in np.unique(kids)]
+        score = _scores(uses, rows, parts) if len(phrases) else np.zeros(0)
+        inside = np.asarray(uses[rows].sum(axis=0)).ravel() if len(phrases) else np.zeros(0)
+        best = [t for t in np.argsort(-score, kind="stable")[:CANDIDATES] if score[t] > 0]
+        # each completed to the phrase the papers write it in, then ranked by that phrase's own score
+        completed = [t for t in dict.fromkeys(_longest(t, keys, inside) for t in best) if score[t] > 0]
+        forms = {t: _surface_form(phrases[t], mine, squashed) for t in completed}
+        barred = taken | {label.casefold() for label in (avoid_in[g] if avoid_in is not None else ())}
+        named = [t for t in completed if forms[t] and forms[t].casefold() not in barred]
+        ordered = sorted(named, key=lambda t: -score[t])
+        chosen = next((t for t in ordered if _names_a_subject(forms[t])), ordered[0] if ordered else None)
+        label = None
+        if chosen is not None and (spelled := _spelled_out(forms[chosen], keys, inside, initials)) is not None:
+            form = _surface_form(phrases[spelled], mine, squashed)
+            chosen, forms[spelled] = (spelled, form) if form and form.casefold() not in barred else (chosen, None)
+        if chosen is not None:  # else no phrase at all
+            label, coverage[g] = forms[chosen], inside[chosen] / len(rows)
+        if label is None:
+            label = _fallback(mine, barred)
+        taken.add(label.casefold())
+        labels.append(label)
+    return Names(labels, coverage.round(3), coverage < MIXED_SHARE)
+
+
+def _fallback(texts: Sequence[str], taken: set[str]) -> str:
+    """A label where no phrase is specific: the topic's most used acceptable word, numbered if taken."""
+    words = Counter(
+        w for text in texts for w in set(re.findall(r"\b[a-z][a-z-]{2,}\b", text.casefold())) if w not in STOP_WORDS
+    )
+    for word, _ in words.most_common():
+        if word.casefold() not in taken:
+            return _sentence_case(word)
+    for suffix in range(2, 10_000):
+        if f"miscellaneous papers ({suffix})" not in taken:
+            return f"Miscellaneous papers ({suffix})"
+    raise AssertionError("unreachable")
 
 
 def unique_labels(

@@ -19,13 +19,13 @@ from analysis.embeddings import Embedder, cache_dir
 from analysis.errors import InputError, NoBrowserError
 from analysis.figures import build_figures
 from analysis.figures.export import started_browser, write_html, write_static
+from analysis.history import MAP_COLUMNS, update
 from analysis.history import adopt as adopt_themes
-from analysis.history import update
 from analysis.levels import check_counts, unit_rows
 from analysis.new_themes import ALPHA as NEW_ALPHA
 from analysis.new_themes import MIN_NEW_PAPERS, MIN_RATIO
 from analysis.overlap import MAX_GROUPS, OverlapTables, choose_unit, overlap_tables
-from analysis.projection import project_2d
+from analysis.projection import extend_2d, project_2d
 from analysis.report import render_report
 from analysis.topics import TopicResult, broad_level, check_model_dir, fit_topics, load_topics, save_topics
 from analysis.trends import MIN_PERIODS, PERIODS, Trends, assign_periods, topic_trends
@@ -292,12 +292,12 @@ def analyse(
     document map and the figures of embedded ``papers``; nothing is written."""
     clock = clock or Stopwatch()
     embedder = embedder or Embedder()
-    new_themes = None
+    new_themes = saved_map = None
     if saved is not None:
         found, model = _update(
             saved, papers, vectors, adopt=adopt, seed=seed, embedder=embedder, client=client, log=log
         )
-        papers, vectors, new_themes = found.papers, found.vectors, found.new_themes
+        papers, vectors, new_themes, saved_map = found.papers, found.vectors, found.new_themes, found.saved_map
         topics, broad = _sized(saved.topics, papers, "topic"), _sized(saved.broad, papers, "broad_topic")
         terms, centres, params = saved.terms, saved.centres, dict(saved.params)
         clock.lap("place")
@@ -321,7 +321,9 @@ def analyse(
     overlap = overlap_tables(papers, by=unit)
     broad_overlap = overlap_tables(broad_papers, by=unit)
     clock.lap("overlap")
-    coords = project_2d(unit_rows(vectors), seed=seed)
+    # an update extends the saved map (the saved papers first, where the reader left them); a fit makes one
+    coords = extend_2d(saved_map, vectors) if saved_map is not None else project_2d(unit_rows(vectors), seed=seed)
+    model = dataclasses.replace(model, papers=model.papers.assign(**dict(zip(MAP_COLUMNS, coords.T, strict=True))))
     clock.lap("map")
     figures = build_figures(papers, topics, terms, centres, overlap, coords, trends, broad_trends)
     clock.lap("figures")

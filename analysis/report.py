@@ -22,6 +22,7 @@ from markupsafe import Markup
 from analysis import __version__
 from analysis._io import plural
 from analysis.figures import caption
+from analysis.labels import LABEL_RULES
 from analysis.levels import LEVEL_RULES
 from analysis.new_themes import NEW_THEME_RULES
 from analysis.overlap import CLASS_RULES, OverlapTables
@@ -194,6 +195,7 @@ def render_report(
         if broad_trends is not None and broad is not None
         else None,
         "level_rules": LEVEL_RULES,
+        "label_rules": LABEL_RULES,
         "trend_figures": {name: html for name, html in figure_html.items() if name in TREND_FIGURES},
         "figures": {name: html for name, html in figure_html.items() if name not in TREND_FIGURES},
         "papers": _records(papers[["digest", "position", "title", "topic_label"]]),

@@ -25,12 +25,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis._bertopic import bertopic_class
+from analysis._bertopic import bertopic_class, load_bertopic
 from analysis._io import quiet_logger
 from analysis.cluster import nearest_centroid
 from analysis.embeddings import Embedder, paper_texts
 from analysis.errors import InputError
-from analysis.labels import STOP_WORDS, covering_terms, unique_labels
+from analysis.labels import STOP_WORDS, count_phrases, phrase_labels, sampled, with_keywords
 from analysis.levels import (
     Granularity,
     NestedKMeans,
@@ -197,17 +197,19 @@ def representative_titles(papers: pd.DataFrame, members: np.ndarray, similarity:
     return " | ".join(titles.values())
 
 
-def _level_table(
-    papers: pd.DataFrame, groups: np.ndarray, terms: list[list[str]], similarity: np.ndarray, labels: list[str]
-) -> pd.DataFrame:
-    """One row per group id 0..k-1 of ``groups``: label, size, top terms, representative titles."""
+def _level_table(papers: pd.DataFrame, groups: np.ndarray, terms: list[list[str]], similarity: np.ndarray, names):
+    """One row per group id 0..k-1 of ``groups``: label, size, how many of its papers use the label
+    (``label_share``) and whether it is ``mixed`` (:class:`~analysis.labels.Names`), top terms, representative
+    titles."""
     rows = []
-    for group, (label, words) in enumerate(zip(labels, terms, strict=True)):
+    for group, (label, words) in enumerate(zip(names.labels, terms, strict=True)):
         members = np.flatnonzero(groups == group)
         rows.append(
             {
                 "label": label,
                 "size": len(members),
+                "label_share": float(names.coverage[group]),
+                "mixed": bool(names.mixed[group]),
                 "top_terms": "; ".join(words[:N_TERMS]),
                 "representative_titles": representative_titles(papers, members, similarity),
             }
@@ -237,16 +239,36 @@ def group_terms(model, texts: list[str], groups: np.ndarray, n_terms: int, n_gro
     ]
 
 
-def _broad_labels(terms, by_topic: list[list[str]], broad_of_fine, fine_labels) -> list[str]:
-    """Broad labels: a broad topic of one fine topic takes its label; the others a phrase that occurs in
-    most of their fine topics (see :func:`analysis.labels.covering_terms`) and names none of the fine topics,
-    so that it is more general than its children. ``by_topic``: each fine topic's texts."""
-    children = [np.flatnonzero(broad_of_fine == b) for b in range(len(terms))]
-    candidates = [
-        covering_terms(words, [by_topic[t] for t in kids]) for words, kids in zip(terms, children, strict=True)
+def label_levels(model, texts, fine, broad_of_fine, similarity, broad_similarity, label_texts=None):
+    """Top terms and labels of both levels: ``(fine_terms, fine_names, broad_terms, broad_names)``, a list of
+    terms per topic and :class:`~analysis.labels.Names`, for the fitted BERTopic ``model``, the papers' ``texts``,
+    their fine topics, each fine topic's broad topic, and each paper's cosine to its fine and broad centre. The
+    labels are phrases of ``label_texts`` (default: ``texts``; :func:`analysis.labels.with_keywords` adds the
+    papers' own keywords).
+
+    Labels are unique within a level. A broad topic of one fine topic takes its label; one of several is named
+    by a phrase most of them use, which may be one of its own fine topics' labels but no other's."""
+    n_fine = len(broad_of_fine)
+    broad_of_fine = np.asarray(broad_of_fine)
+    fine_terms = [[term for term, _ in model.get_topic(t) or [] if term] for t in range(n_fine)]
+    broad = broad_of_fine[fine]
+    broad_terms = [[term for term, _ in pairs] for pairs in group_terms(model, texts, broad, 3 * N_TERMS)]
+    label_texts = texts if label_texts is None else label_texts
+    counted = count_phrases(label_texts, np.union1d(sampled(fine, similarity), sampled(broad, broad_similarity)))
+    fine_names = phrase_labels(label_texts, fine, similarity, counted=counted)
+    only_child = {
+        b: int(np.flatnonzero(broad_of_fine == b)[0]) for b in np.flatnonzero(np.bincount(broad_of_fine) == 1)
+    }
+    # a broad label may be one of its own fine topics' (the core of the group), never another broad topic's
+    avoid_in = [
+        [label for t, label in enumerate(fine_names.labels) if broad_of_fine[t] != b]
+        for b in range(int(broad_of_fine.max()) + 1)
     ]
-    generic = unique_labels(candidates, [[x for t in kids for x in by_topic[t]] for kids in children], fine_labels)
-    return [fine_labels[kids[0]] if len(kids) == 1 else label for label, kids in zip(generic, children, strict=True)]
+    broad_names = phrase_labels(label_texts, broad, broad_similarity, parents=fine, avoid_in=avoid_in, counted=counted)
+    for b, child in only_child.items():
+        broad_names.labels[b] = fine_names.labels[child]
+        broad_names.coverage[b], broad_names.mixed[b] = fine_names.coverage[child], fine_names.mixed[child]
+    return fine_terms, fine_names, broad_terms, broad_names
 
 
 def terms_frame(model, topics: pd.DataFrame) -> pd.DataFrame:
@@ -294,7 +316,7 @@ def fit_topics(
     (11, 5, 186)
     >>> first = result.topics.iloc[0]
     >>> str(first["label"]), int(first["size"]), str(first["broad_topic_label"])
-    ('Neural networks', 23, 'Batch size')
+    ('Neural networks', 23, 'Neural networks')
     >>> bool((result.assign(result.papers)["topic"] == result.papers["topic"]).all())  # placed where it was fitted
     True
     """
@@ -325,19 +347,18 @@ def fit_topics(
     broad_similarity = np.einsum("ij,ij->i", vectors, broad_centres[broad])
     fine_stability, broad_stability = topic_stability(vectors, fine, broad_of_fine, seed=seed)
 
-    fine_terms = [[term for term, _ in model.get_topic(t) or [] if term] for t in range(n_fine)]
-    by_topic = [[texts[i] for i in np.flatnonzero(fine == t)] for t in range(n_fine)]
-    fine_labels = unique_labels(fine_terms, by_topic)
-    broad_terms = [[term for term, _ in pairs] for pairs in group_terms(model, texts, broad, 3 * N_TERMS)]
-    broad_labels = _broad_labels(broad_terms, by_topic, broad_of_fine, fine_labels)
-    topics = _level_table(papers, fine, fine_terms, similarity, fine_labels)
+    fine_terms, fine_names, broad_terms, broad_names = label_levels(
+        model, texts, fine, broad_of_fine, similarity, broad_similarity, with_keywords(texts, papers)
+    )
+    fine_labels, broad_labels = fine_names.labels, broad_names.labels
+    topics = _level_table(papers, fine, fine_terms, similarity, fine_names)
     topics.insert(0, "topic", range(n_fine))
     topics = topics.assign(
         stability=fine_stability.round(3),
         broad_topic=broad_of_fine,
         broad_topic_label=[broad_labels[b] for b in broad_of_fine],
     )
-    broad_table = _level_table(papers, broad, broad_terms, broad_similarity, broad_labels)
+    broad_table = _level_table(papers, broad, broad_terms, broad_similarity, broad_names)
     broad_table.insert(0, "broad_topic", range(len(broad_labels)))
     broad_table.insert(3, "n_topics", np.bincount(broad_of_fine))
     broad_table.insert(
@@ -481,8 +502,6 @@ def load_topics(directory: str | Path) -> TopicResult:
     """Load topics saved by :func:`save_topics` (offline: the embedding model is not part of the save). ``papers``
     is the table of the papers they hold (None in saves made before it was kept); their embeddings are not
     saved (they are in the embedding cache), so ``embeddings`` is None."""
-    BERTopic = bertopic_class()  # noqa: N806
-
     directory = Path(directory)
     check_model_dir(directory)
     meta_path = directory / _META_FILE
@@ -498,8 +517,7 @@ def load_topics(directory: str | Path) -> TopicResult:
         broad_centroids = np.array(meta["broad_centroids"], dtype=np.float32) if "broad_centroids" in meta else None
     except (ValueError, KeyError) as error:
         raise InputError(f"{meta_path}: corrupt saved topic model ({error})") from None
-    with quiet_logger("BERTopic"):
-        model = BERTopic.load(str(directory / "bertopic"))
+    model = load_bertopic(str(directory / "bertopic"))
     terms = pd.DataFrame(meta["terms"]) if "terms" in meta else terms_frame(model, topics)
     papers_path = directory / _PAPERS_FILE
     papers = pd.read_parquet(papers_path) if papers_path.is_file() else None

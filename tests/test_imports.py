@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 from helpers import DATA, ROOT
 
 HEAVY = ("torch", "transformers", "umap", "numba", "plotly.figure_factory", "jsonschema")
@@ -48,3 +49,35 @@ def test_a_warm_run_imports_nothing_heavy(seed_result, tmp_path):
         f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
     )
     assert loaded == []
+
+
+def test_torch_imported_after_bertopic_does_not_load_its_plotting():
+    # torch's import asks every loaded module for its file; the deferred plotting package must answer without
+    # loading UMAP and numba (6 s of an update, whose month is embedded after the saved model is loaded)
+    seen = _python(
+        "import json, sys\n"
+        "from analysis._bertopic import bertopic_class\n"
+        "bertopic_class(); import torch\n"
+        "print(json.dumps([m for m in ('umap', 'numba') if m in sys.modules]))"
+    )
+    assert seen == []
+
+
+def test_a_warm_update_imports_nothing_heavy_and_extends_the_saved_map(seed_result, tmp_path):
+    # seed_result cached both seed digests' vectors: the update below embeds nothing and makes no new map
+    first, second = sorted(DATA.glob("*.txt"))
+    code = (
+        "import json, sys\n"
+        "from analysis.pipeline import run\n"
+        "run([{papers!r}], {out!r}, static=False, log=lambda _: None{model})\n"
+        f"print(json.dumps([m for m in {HEAVY!r} + ('sentence_transformers',) if m in sys.modules]))"
+    )
+    saved = tmp_path / "saved"
+    _python(code.format(papers=str(first), out=str(saved), model=""))
+    model = f", model_dir={str(saved / 'model')!r}"
+    assert _python(code.format(papers=str(second), out=str(tmp_path / "update"), model=model)) == []
+    before = pd.read_parquet(saved / "model" / "papers.parquet")
+    after = pd.read_parquet(tmp_path / "update" / "model" / "papers.parquet")
+    assert len(after) == len(before) + 78
+    assert after[["map_x", "map_y"]].iloc[: len(before)].equals(before[["map_x", "map_y"]])
+    assert after[["map_x", "map_y"]].notna().all().all()

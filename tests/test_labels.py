@@ -1,8 +1,10 @@
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from analysis.labels import STOP_WORDS, make_label, unique_labels
+from analysis.labels import STOP_WORDS, _names_a_subject, make_label, phrase_labels, unique_labels, with_keywords
 
 
 def test_phrase_in_its_written_form():
@@ -57,16 +59,18 @@ def test_two_words_written_together_become_their_phrase():
 
 
 def test_seed_labels_read_like_phrases(seed_result):
-    labels = seed_result.topics["label"].tolist()
-    assert len(set(labels)) == len(labels)
-    for label in labels:
-        words = label.lower().split()
-        assert 2 <= len(words) <= 5, label
-        assert words[0] not in STOP_WORDS and words[-1] not in STOP_WORDS, label
-        assert "_" not in label
+    for table in (seed_result.topics, seed_result.broad):
+        labels = table["label"].tolist()
+        assert len(set(labels)) == len(labels)
+        for label in labels:
+            words = label.lower().split()
+            # a phrase of up to six words, or one word that names a subject (an acronym or a compound)
+            assert len(words) <= 6 and (len(words) >= 2 or _names_a_subject(label)), label
+            assert words[0] not in STOP_WORDS and words[-1] not in STOP_WORDS, label
+            assert "_" not in label
 
 
-@pytest.mark.parametrize("label", ["KV cache", "In-context learning"])
+@pytest.mark.parametrize("label", ["LLM inference", "In-context learning", "Scaling laws"])
 def test_seed_topics_include_themes_a_reader_expects(seed_result, label):
     assert label in seed_result.topics["label"].tolist()
 
@@ -119,3 +123,97 @@ def test_a_phrase_is_written_as_running_text_writes_it_not_as_titles_do():
     # only ever title-cased: kept as written
     assert make_label(["monte carlo", "tree"], ["Monte Carlo tree search.", "Fast Monte Carlo."]) == "Monte Carlo"
     assert make_label(["kv cache"], ["KV Cache Eviction", "the KV cache"]) == "KV cache"
+
+
+# ------------------------------------------------------------------ phrase labels (planted, no fit needed)
+_FILLER = (
+    "we study efficient methods for training large models on public benchmark data and report strong results "
+    "across several settings with careful ablations of each design choice in our experiments"
+).split()
+
+
+def _texts(phrases_by_group: list[list[str]], seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """One text per phrase list entry: shuffled filler words that every group shares, around its phrases."""
+    rng = np.random.default_rng(seed)
+    texts, groups = [], []
+    for group, phrases in enumerate(phrases_by_group):
+        for phrase in phrases:
+            words = list(rng.permutation(_FILLER)[:14])
+            cut = int(rng.integers(2, 10))
+            texts.append(" ".join(words[:cut]) + (f". {phrase} " if phrase else " ") + " ".join(words[cut:]) + ".")
+            groups.append(group)
+    return texts, np.array(groups)
+
+
+def test_a_planted_topic_is_named_by_the_phrase_its_papers_share():
+    texts, groups = _texts(
+        [
+            ["Sparse attention"] * 12 + [""] * 8,
+            ["LLM agents"] * 10 + [""] * 10,
+            ["3D Gaussian splatting"] * 14 + [""] * 6,
+        ]
+    )
+    names = phrase_labels(texts, groups, np.ones(len(texts)))
+    assert names.labels == ["Sparse attention", "LLM agents", "3D Gaussian splatting"]
+    assert names.coverage.tolist() == [0.6, 0.5, 0.7] and not names.mixed.any()
+
+
+def test_a_broad_topic_is_named_by_the_phrase_its_fine_topics_share():
+    texts, fine = _texts(
+        [
+            ["LLM agents for coding agents"] * 8 + ["coding agents"] * 6 + [""] * 6,
+            ["LLM agents with agent memory"] * 8 + ["agent memory"] * 6 + [""] * 6,
+            ["protein folding"] * 14 + [""] * 6,
+        ]
+    )
+    broad = np.array([0, 0, 1])[fine]
+    assert phrase_labels(texts, fine, np.ones(len(texts))).labels == [
+        "Coding agents",
+        "Agent memory",
+        "Protein folding",
+    ]
+    assert phrase_labels(texts, broad, np.ones(len(texts)), parents=fine).labels[0] == "LLM agents"
+    # a phrase of one fine topic only does not name the broad one, however specific
+    texts, fine = _texts(
+        [["coding agents"] * 14 + [""] * 6, ["agent memory"] * 4 + [""] * 16, ["protein folding"] * 20]
+    )
+    assert (
+        phrase_labels(texts, np.array([0, 0, 1])[fine], np.ones(len(texts)), parents=fine).labels[0] != "Coding agents"
+    )
+
+
+def test_a_topic_whose_papers_share_no_phrase_is_flagged_mixed():
+    rng = np.random.default_rng(1)
+    vocabulary = [
+        f"{a}{b}{c}" for a in ("zor", "mip", "kal", "dun", "vex") for b in "aeiou" for c in ("ta", "ne", "ro")
+    ]
+    scattered = [
+        " ".join([*rng.choice(vocabulary, 2, replace=False), *rng.permutation(_FILLER)[:12]]) for _ in range(40)
+    ]
+    texts, groups = _texts([["Sparse attention"] * 12 + [""] * 8])
+    names = phrase_labels(texts + scattered, np.concatenate([groups, np.ones(40, int)]), np.ones(len(texts) + 40))
+    assert names.labels[0] == "Sparse attention" and names.mixed.tolist() == [False, True]
+    assert names.coverage[1] < 0.1
+
+
+def test_an_acronym_stays_one_only_where_the_papers_mostly_write_it_so():
+    texts, groups = _texts(
+        [
+            ["RLVR"] * 10 + ["reinforcement learning with verifiable rewards (RLVR)"] * 3 + [""] * 7,
+            ["in-context learning (ICL)"] * 12 + [""] * 8,
+            ["protein folding"] * 20,
+        ]
+    )
+    assert phrase_labels(texts, groups, np.ones(len(texts))).labels[:2] == ["RLVR", "In-context learning"]
+
+
+def test_the_inputs_keywords_are_label_candidates_when_present_and_ignored_when_absent():
+    texts, groups = _texts([["robot arms"] * 3 + [""] * 17, ["protein folding"] * 20])
+    papers = pd.DataFrame({"keywords": ["embodied intelligence; robot learning"] * 14 + [""] * 6 + ["biology"] * 20})
+    with_words = with_keywords(texts, papers)
+    assert phrase_labels(with_words, groups, np.ones(len(texts))).labels[0] == "Embodied intelligence"
+    assert "embodied" not in phrase_labels(texts, groups, np.ones(len(texts))).labels[0].lower()
+    assert with_keywords(texts, papers.rename(columns={"keywords": "tags"})) == texts
+    # a list per paper (JSON, Parquet) reads as the ";"-joined text does
+    listed = papers.assign(keywords=[[w.strip() for w in k.split(";") if w.strip()] for k in papers["keywords"]])
+    assert with_keywords(texts, listed) == with_words

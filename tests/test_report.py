@@ -109,6 +109,14 @@ def test_report_reads_without_the_readme(run_dir):
     assert len(captions) == len(figures) and all(len(c) > 60 for c in captions)
     assert re.search(r"<th>novelty_threshold</th><td>0\.\d{3}</td><td class=\"note\">with --model", html)
     assert 'id="paper-filter"' in html and "white-space: nowrap" in html
+    # how labels are made is said, and a mixed topic is marked where it is listed
+    from analysis.labels import LABEL_RULES
+
+    assert LABEL_RULES.replace("'", "&#39;") in html
+    topics = pd.read_csv(run_dir / "topics.csv")
+    marked = re.findall(r'<td>([^<]*) <span class="note">\(mixed\)</span></td>', html)
+    broad = pd.read_csv(run_dir / "broad_topics.csv")
+    assert sorted(marked) == sorted([*topics.loc[topics["mixed"], "label"], *broad.loc[broad["mixed"], "label"]])
 
 
 def test_svg_opens_at_its_layout_size(run_dir):
