@@ -4,6 +4,7 @@ package's functions. Every argument is checked before any work starts."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import warnings
 from pathlib import Path
@@ -50,6 +51,7 @@ def _build_parser() -> argparse.ArgumentParser:
     inputs.add_argument("--year", type=int, help="year for page date lines without one (e.g. 'Mar 17')")
     inputs.add_argument(
         "--name",
+        dest="names",
         type=_name,
         action="append",
         default=[],
@@ -62,10 +64,9 @@ def _build_parser() -> argparse.ArgumentParser:
     fitting.add_argument(
         "--precision",
         choices=PRECISIONS,
-        default="auto",
         help="embedding arithmetic: int8 (OpenVINO, about 3x fp32), bf16 or fp32 (PyTorch, the reference); "
-        "default auto: int8 for the bundled model on CPUs with VNNI or AMX, else bf16 where the CPU has it, "
-        "else fp32",
+        "default auto (with --model: the saved topics' own): int8 for the bundled model on CPUs with VNNI or AMX, "
+        "else bf16 where the CPU has it, else fp32",
     )
 
     load = commands.add_parser(
@@ -95,6 +96,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--model",
+        dest="model_dir",
         metavar="DIR",
         help="update: place the papers onto the topics saved in DIR (an earlier OUT/model) and report over the "
         "papers saved with them plus these, new themes first",
@@ -118,7 +120,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="compare topics across the values of this papers column (e.g. period, or a source column of a "
         f"table) instead of digests; default: digests, or periods for more than {MAX_GROUPS} dated digests",
     )
-    run.add_argument("--no-static", action="store_true", help="write figures as HTML only (no PNG/SVG)")
+    run.add_argument("--no-static", dest="static", action="store_false", help="write figures as HTML only (no PNG/SVG)")
     dask = run.add_argument_group("on a Dask cluster (pip install 'digest-topics[dask]')")
     dask.add_argument(
         "--scheduler", metavar="ADDRESS", help="embed and place papers on this running Dask scheduler (tcp://host:8786)"
@@ -167,32 +169,16 @@ def _cmd_load(args: argparse.Namespace) -> None:
     from analysis._io import write_frame
     from analysis.digests import load_digests
 
-    papers = load_digests(*args.paths, year=args.year, names=dict(args.name))
+    papers = load_digests(*args.paths, year=args.year, names=dict(args.names))
     write_frame(papers, args.out)
     print(f"wrote {plural(len(papers), 'paper')} from {plural(papers['digest'].nunique(), 'digest')} to {args.out}")
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
-    from analysis.pipeline import run
+    from analysis.pipeline import RunOptions, run
 
-    run(
-        args.paths,
-        args.out,
-        seed=args.seed,
-        embedding_model=args.embedding_model,
-        n_topics=args.n_topics,
-        n_broad=args.n_broad,
-        model_dir=args.model,
-        adopt=args.adopt,
-        year=args.year,
-        names=dict(args.name),
-        period=args.period,
-        group_by=args.group_by,
-        static=not args.no_static,
-        precision=args.precision,
-        scheduler=args.scheduler,
-        workers=args.workers,
-    )
+    options = {field.name: getattr(args, field.name) for field in dataclasses.fields(RunOptions)}
+    run(args.paths, args.out, RunOptions(**{**options, "names": dict(args.names)}))
 
 
 def _cmd_fetch(args: argparse.Namespace) -> None:
@@ -206,8 +192,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     from analysis.embeddings import Embedder
     from analysis.evaluate import evaluate, format_table
 
-    embedder = Embedder(args.embedding_model, precision=args.precision)
-    papers = load_digests(*args.paths, year=args.year, names=dict(args.name))
+    embedder = Embedder(args.embedding_model, precision=args.precision or "auto")
+    papers = load_digests(*args.paths, year=args.year, names=dict(args.names))
     table = evaluate(papers, label_column=args.label_column, seed=args.seed, embedder=embedder)
     print(f"{plural(len(papers), 'paper')}, {plural(papers['digest'].nunique(), 'digest')}, seed {args.seed}")
     print(format_table(table))

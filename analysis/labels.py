@@ -487,13 +487,13 @@ def phrase_labels(
         named = [t for t in completed if forms[t] and forms[t].casefold() not in barred]
         ordered = sorted(named, key=lambda t: -score[t])
         chosen = next((t for t in ordered if _names_a_subject(forms[t])), ordered[0] if ordered else None)
-        label = None
         if chosen is not None and (spelled := _spelled_out(forms[chosen], keys, inside, initials)) is not None:
             form = _surface_form(phrases[spelled], mine, squashed)
-            chosen, forms[spelled] = (spelled, form) if form and form.casefold() not in barred else (chosen, None)
-        if chosen is not None:  # else no phrase at all
-            label, coverage[g] = forms[chosen], inside[chosen] / len(rows)
-        if label is None:
+            if form and form.casefold() not in barred:
+                chosen, forms[spelled] = spelled, form
+        if chosen is not None:
+            label, coverage[g] = forms[chosen], inside[chosen] / max(len(rows), 1)
+        else:  # no phrase at all
             label = _fallback(mine, barred)
         taken.add(label.casefold())
         labels.append(label)

@@ -30,7 +30,7 @@ from analysis.report import render_report
 from analysis.topics import TopicResult, broad_level, check_model_dir, fit_topics, load_topics, save_topics
 from analysis.trends import MIN_PERIODS, PERIODS, Trends, assign_periods, topic_trends
 
-__all__ = ["RunResult", "analyse", "periods_and_trends", "run"]
+__all__ = ["RunOptions", "RunResult", "analyse", "periods_and_trends", "run"]
 
 
 class Stopwatch:
@@ -116,29 +116,52 @@ class RunResult:
         (directory / RUN_MARKER).write_text(report, encoding="utf-8")
 
 
-def run(
-    paths,
-    out: str | Path,
-    *,
-    seed: int = 42,
-    embedding_model: str | None = None,
-    n_topics: int | None = None,
-    n_broad: int | None = None,
-    model_dir: str | Path | None = None,
-    adopt: bool = False,
-    year: int | None = None,
-    names: dict[str, str] | None = None,
-    period: str = "auto",
-    group_by: str | None = None,
-    static: bool = True,
-    precision: str | None = None,
-    scheduler: str | None = None,
-    workers: int | None = None,
-    log=print,
-) -> RunResult:
+@dataclass(frozen=True)
+class RunOptions:
+    """What :func:`run` is asked to do besides which digests and where (the ``run`` command's options, one field
+    per flag: ``model_dir`` is ``--model``, ``static`` is not ``--no-static``, ``names`` the ``--name`` pairs).
+
+    ``precision`` None: ``auto``, or the saved topics' own precision with ``model_dir``. :meth:`check` refuses
+    mistakes before any work."""
+
+    seed: int = 42
+    embedding_model: str | None = None
+    n_topics: int | None = None
+    n_broad: int | None = None
+    model_dir: str | Path | None = None
+    adopt: bool = False
+    year: int | None = None
+    names: dict[str, str] | None = None
+    period: str = "auto"
+    group_by: str | None = None
+    static: bool = True
+    precision: str | None = None
+    scheduler: str | None = None
+    workers: int | None = None
+
+    def check(self, out: str | Path) -> None:
+        """Raise ``InputError`` for options that cannot work, before anything is read or embedded (the bound of
+        the counts by the number of papers is checked after loading)."""
+        if self.period not in PERIODS:
+            raise InputError(f"--period must be one of {', '.join(PERIODS)}; got {self.period!r}")
+        check_out_dir(out)
+        check_cluster_args(self.scheduler, self.workers)
+        check_counts(None, self.n_topics, self.n_broad, names=COUNT_FLAGS)
+        if self.model_dir:
+            check_model_dir(self.model_dir)
+        elif self.adopt:
+            raise InputError("--adopt makes the new themes of an update topics: it needs --model")
+
+
+COUNT_FLAGS = ("--n-topics", "--n-broad")
+
+
+def run(paths, out: str | Path, options: RunOptions | None = None, *, log=print, **changes) -> RunResult:
     """Run the whole analysis and write everything into ``out``: check the arguments, load, embed,
-    :func:`analyse`, :meth:`RunResult.write` (and PNG/SVG images). Returns the :class:`RunResult`, with
-    ``timings``: seconds per stage (load, embed, fit or place, trends, overlap, map, figures, static, write).
+    :func:`analyse`, :meth:`RunResult.write` (and PNG/SVG images). ``options`` (a :class:`RunOptions`), with
+    ``changes`` (its fields by keyword: ``run(paths, out, model_dir="review/model", static=False)``). Returns
+    the :class:`RunResult`, with ``timings``: seconds per stage (load, embed, fit or place, trends, overlap,
+    map, figures, static, write).
 
     Writes ``papers.csv`` (every load column plus ``topic``, ``topic_label``, ``broad_topic``,
     ``broad_topic_label``), ``topics.csv`` (fine topics with their ``stability`` and ``broad_topic``),
@@ -164,49 +187,41 @@ def run(
     ``workers`` (a local Dask cluster of that many processes): embed and place papers on that cluster
     (:mod:`analysis.cluster`); the results are those of a run in one process.
     """
+    o = dataclasses.replace(options or RunOptions(), **changes)
     clock = Stopwatch()
-    if period not in PERIODS:
-        raise InputError(f"--period must be one of {', '.join(PERIODS)}; got {period!r}")
-    flags = ("--n-topics", "--n-broad")
-    check_out_dir(out)
-    check_cluster_args(scheduler, workers)
-    check_counts(None, n_topics, n_broad, names=flags)  # before any work; the bound by papers after loading
-    if model_dir:
-        check_model_dir(model_dir)
-    elif adopt:
-        raise InputError("--adopt makes the new themes of an update topics: it needs --model")
-    papers = load_digests(*paths, year=year, names=names)
+    o.check(out)
+    papers = load_digests(*paths, year=o.year, names=o.names)
     log(f"loaded {plural(len(papers), 'paper')} from {plural(papers['digest'].nunique(), 'digest')}")
     clock.lap("load")
-    if group_by is not None and group_by != "period":
-        choose_unit(papers, group_by)  # a wrong column fails here, before any embedding
-    check_counts(len(papers), n_topics, n_broad, names=flags)
-    saved = load_topics(model_dir) if model_dir else None
-    if saved and embedding_model and embedding_model != saved.params["embedding_model"]:
+    if o.group_by is not None and o.group_by != "period":
+        choose_unit(papers, o.group_by)  # a wrong column fails here, before any embedding
+    check_counts(len(papers), o.n_topics, o.n_broad, names=COUNT_FLAGS)
+    saved = load_topics(o.model_dir) if o.model_dir else None
+    if saved and o.embedding_model and o.embedding_model != saved.params["embedding_model"]:
         raise InputError(
-            f"--embedding-model {embedding_model!r} differs from the saved topics' "
+            f"--embedding-model {o.embedding_model!r} differs from the saved topics' "
             f"{saved.params['embedding_model']!r}: placing papers needs the same embeddings"
         )
-    model = embedding_model or (saved.params["embedding_model"] if saved else None)
-    precision = precision or (saved.params["precision"] if saved else "auto")
+    model = o.embedding_model or (saved.params["embedding_model"] if saved else None)
+    precision = o.precision or (saved.params["precision"] if saved else "auto")
     embedder = Embedder(model, precision=precision)  # a precision that cannot run fails here, before any work
-    with atomic_dir(out) as staging, connect(scheduler, workers) as client, contextlib.ExitStack() as later:
+    with atomic_dir(out) as staging, connect(o.scheduler, o.workers) as client, contextlib.ExitStack() as later:
         embedder.client = client
         vectors = embedder.embed_papers(papers)
         clock.lap("embed")
         # Papers embedded just now are new, so their images will be too: the browser for PNG and SVG starts
         # now, beside the fit, not after it. A rerun's images come from the image cache and start no browser.
-        browser = later.enter_context(started_browser(static and embedder.n_computed_ > 0))
+        browser = later.enter_context(started_browser(o.static and embedder.n_computed_ > 0))
         result = analyse(
             papers,
             vectors,
             saved=saved,
-            adopt=adopt,
-            seed=seed,
-            n_topics=n_topics,
-            n_broad=n_broad,
-            period=period,
-            group_by=group_by,
+            adopt=o.adopt,
+            seed=o.seed,
+            n_topics=o.n_topics,
+            n_broad=o.n_broad,
+            period=o.period,
+            group_by=o.group_by,
             embedder=embedder,
             client=client,
             log=log,
@@ -214,10 +229,10 @@ def run(
         )
         result.params["inputs"] = ", ".join(map(str, paths))
         if saved is not None:
-            result.params["placed_onto"] = str(model_dir)
+            result.params["placed_onto"] = str(o.model_dir)
         result.write(staging)
         clock.lap("write")
-        if static:
+        if o.static:
             try:
                 write_static(result.figures, staging / "figures", cache=cache_dir() / "figures", browser=browser)
             except NoBrowserError as error:

@@ -172,3 +172,21 @@ def test_errors_a_user_can_fix_are_one_line_and_anything_else_keeps_its_tracebac
     monkeypatch.setattr(cli, "_cmd_load", bug)
     with pytest.raises(ValueError, match="a bug"):
         cli.main(["load", str(SEED_A), "--out", str(out)])
+
+
+def test_run_flags_become_its_options_one_for_one(monkeypatch):
+    from analysis import __main__ as cli
+    from analysis import pipeline
+
+    seen = []
+    monkeypatch.setattr(pipeline, "run", lambda paths, out, options: seen.append((paths, out, options)))
+    assert cli.main(["run", "a.txt", "--out", "o", "--model", "m", "--adopt", "--no-static", "--name", "a.txt=A"]) == 0
+    assert (
+        cli.main(["run", "a.txt", "b.txt", "--out", "o", "--n-topics", "9", "--seed", "3", "--precision", "fp32"]) == 0
+    )
+    (paths, out, update), (_, _, fit) = seen
+    assert (paths, out) == (["a.txt"], "o")
+    assert update == pipeline.RunOptions(model_dir="m", adopt=True, static=False, names={"a.txt": "A"})
+    # no --precision: None, so that an update embeds as the saved topics were (not the CPU's auto choice)
+    assert update.precision is None
+    assert fit == pipeline.RunOptions(n_topics=9, seed=3, precision="fp32", names={})
