@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.labels import unique_labels
+from analysis.labels import phrase_labels, with_keywords
 from analysis.levels import group_centres, unit_rows
 from analysis.new_themes import NewThemes, find_new_themes
 
@@ -67,9 +67,28 @@ class Update:
     saved_map: np.ndarray | None = None
 
 
+def _theme_labels(saved, papers: pd.DataFrame, vectors: np.ndarray, theme: np.ndarray, centres: np.ndarray):
+    """A label per new theme, made as the fitted topics' are (:func:`analysis.labels.phrase_labels`): the phrase
+    most specific to its papers against the papers of each saved topic, never a saved topic's label."""
+    from analysis.embeddings import paper_texts
+
+    n = len(centres)
+    position = pd.Index(saved.topics["topic"]).get_indexer(papers["topic"])
+    groups = np.where(theme >= 0, theme, n + position)
+    own = np.where(theme >= 0, theme, 0)
+    similarity = np.where(
+        theme >= 0,
+        np.einsum("ij,ij->i", vectors, centres[own]) if n else 0.0,
+        np.einsum("ij,ij->i", vectors, saved.centres[position]),
+    )
+    texts = with_keywords(paper_texts(papers), papers)
+    names = phrase_labels(texts, groups, similarity, avoid=[*saved.topics["label"], *saved.broad["label"]])
+    return names.labels[:n]
+
+
 def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes) -> pd.DataFrame:
-    """The new themes' table with a label (in the saved model's vocabulary, never a saved topic's label), top
-    terms, the nearest saved topic and the titles of its new papers closest to its centre."""
+    """The new themes' table with a label (see :func:`_theme_labels`), top terms (in the saved model's
+    vocabulary), the nearest saved topic and the titles of its new papers closest to its centre."""
     from analysis.embeddings import paper_texts
     from analysis.topics import N_TERMS, group_terms, representative_titles
 
@@ -78,9 +97,8 @@ def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes
     texts = paper_texts(papers.loc[members])
     terms = group_terms(saved.model, texts, found.theme[members], N_TERMS, n_groups=n) if n else []
     words = [[term for term, _ in pairs] for pairs in terms]
-    by_theme = [[t for t, g in zip(texts, found.theme[members], strict=True) if g == k] for k in range(n)]
-    labels = unique_labels(words, by_theme, avoid=[*saved.topics["label"], *saved.broad["label"]])
     centres = group_centres(vectors, found.theme, range(n)) if n else np.zeros((0, vectors.shape[1]))
+    labels = _theme_labels(saved, papers, vectors, found.theme, centres) if n else []
     similarity = centres @ saved.centres.T
     nearest = similarity.argmax(axis=1) if n else np.zeros(0, int)
     is_new = papers["is_new"].to_numpy()

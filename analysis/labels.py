@@ -13,8 +13,6 @@ single plain word only when there is no such phrase. A broad topic's label must 
 fine topics (``LLM agents`` over ``Coding agents``), and the fine topics are then named apart from it. A topic
 whose label is used by fewer than 10% of its papers is reported as **mixed**: no phrase is shared.
 
-:func:`make_label` names a group from ranked c-TF-IDF terms instead (the new themes of an update, in the saved
-model's vocabulary).
 """
 
 from __future__ import annotations
@@ -32,9 +30,7 @@ __all__ = [
     "LABEL_RULES",
     "STOP_WORDS",
     "Names",
-    "make_label",
     "phrase_labels",
-    "unique_labels",
     "with_keywords",
 ]
 
@@ -50,15 +46,7 @@ GENERIC_WORDS = frozenset(
     """.split()
 )
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | GENERIC_WORDS
-# Fine inside a phrase ("language model"), too vague to stand alone in "X and Y".
-VAGUE_WORDS = frozenset(
-    "data model models language learning training llm llms large deep neural network networks".split()
-)
-PHRASE_RANK = 5  # a phrase beyond the top terms loses to the two best words...
-CORE_PHRASE_RANK = 10  # ...unless it holds one of the CORE_WORDS best specific words and ranks this high
-CORE_WORDS = 3
-RUN_ON = 0.6  # a phrase followed by the same word this often is cut off from a longer one
-PAIR_SHARE = 0.05  # two words written as a phrase in this share of the papers (and in 2 or more) make one
+RUN_ON = 0.6  # a phrase inside a longer one in this share of its papers is completed to it
 
 
 def _words(term: str) -> list[str]:
@@ -127,95 +115,6 @@ def _has_capitals_inside(word: str) -> bool:
 def _sentence_case(phrase: str) -> str:
     first = phrase.split()[0]
     return phrase if _has_capitals_inside(first) or not phrase[0].islower() else phrase[0].upper() + phrase[1:]
-
-
-def _mid_sentence(phrase: str) -> str:
-    first = phrase.split()[0]
-    return phrase if _has_capitals_inside(first) else phrase[0].lower() + phrase[1:]
-
-
-def _same_word(a: str, b: str) -> bool:
-    """``agent`` and ``agents``, ``mesh`` and ``meshes``, ``robot`` and ``robotic``, ``agent`` and
-    ``multi-agent``: one word said twice."""
-    a, b = sorted((a.casefold(), b.casefold()), key=len)
-    stem = a[:-2] if a.endswith("es") and len(a) > 4 else a.rstrip("s")
-    return len(stem) >= 3 and (b.startswith(stem) or stem in b.split("-"))
-
-
-def _run_on(term: str, texts: Sequence[str], squashed: Sequence[str]) -> str | None:
-    """The word that follows ``term`` in at least :data:`RUN_ON` of its occurrences in ``texts`` (``models``
-    after ``large language``), as most often written; None when the phrase ends where the papers end it."""
-    pattern = _pattern(term, then=r"([\s\-]+(\w+))?")
-    following = [match.group(2) for text in _holding(term, texts, squashed) for match in pattern.finditer(text)]
-    words = [(w, w.casefold().rstrip("s")) for w in following if w]
-    if not words:
-        return None
-    stem, count = Counter(s for _, s in words).most_common(1)[0]
-    word = Counter(w for w, s in words if s == stem).most_common(1)[0][0]
-    if count < RUN_ON * len(following) or word.casefold() in STOP_WORDS or word.isdigit():
-        return None
-    return word
-
-
-def _phrase(term: str, texts: Sequence[str], squashed: Sequence[str]) -> str | None:
-    """``term`` with the words the papers nearly always add to it (:func:`_run_on`), up to five words, in its
-    written form; None if the papers do not write it."""
-    while len(_words(term)) < 5 and (more := _run_on(term, texts, squashed)):
-        term = f"{term} {more.casefold()}"
-    return _surface_form(term, texts, squashed)
-
-
-def _pair(first: str, second: str, texts: Sequence[str], squashed: Sequence[str]) -> str:
-    """``first`` and ``second`` as the phrase they form in the papers (either order), where it is written in at
-    least :data:`PAIR_SHARE` of ``texts`` (and two of them); else ``First and second``."""
-    needed = max(2, PAIR_SHARE * len(texts))
-    for term in (f"{first} {second}".casefold(), f"{second} {first}".casefold()):
-        holding = _holding(term, texts, squashed)
-        if len(holding) >= needed and sum(_pattern(term).search(text) is not None for text in holding) >= needed:
-            if label := _phrase(term, texts, squashed):
-                return label
-    return f"{first} and {_mid_sentence(second)}"
-
-
-def make_label(terms: Sequence[str], texts: Sequence[str], taken: set[str] = frozenset()) -> str:
-    """Build a label from ranked ``terms`` (best first) and the topic's ``texts``; avoid labels in ``taken``.
-    The first term that is a phrase the texts write (completed where they nearly always continue it), else the
-    two best specific words as the phrase they form, or joined by "and".
-
-    Examples
-    --------
-    >>> make_label(["cache", "kv cache", "cache compression"], ["We compress the KV cache of LLMs."])
-    'KV cache'
-    """
-    squashed = _squashed(texts)
-    phrases = [
-        (rank, t, form)
-        for rank, t in enumerate(terms)
-        if _acceptable(t) and (form := _surface_form(t, texts, squashed))
-    ]
-    multi = [form for _, t, form in phrases if len(_words(t)) >= 2]
-    single = [form for _, t, form in phrases if len(_words(t)) == 1 and t not in VAGUE_WORDS]
-    core = {word.casefold() for word in single[:CORE_WORDS]}
-    for rank, term, _ in phrases:
-        if len(_words(term)) < 2:
-            continue
-        if rank < PHRASE_RANK or len(single) < 2 or (rank < CORE_PHRASE_RANK and core & set(_words(term))):
-            label = _phrase(term, texts, squashed)
-            if label and label.casefold() not in taken:
-                return label
-    # No phrase: the best word with the next word that is not part of it.
-    for i, first in enumerate(single):
-        for second in single[i + 1 :]:
-            if _same_word(first, second):  # "Agent and agents" says one thing twice
-                continue
-            label = _pair(first, second, texts, squashed)
-            if label.casefold() not in taken:
-                return label
-    for label in multi + single:
-        for suffix in range(2, 100):
-            if f"{label} ({suffix})".casefold() not in taken:
-                return f"{label} ({suffix})"
-    return "Miscellaneous papers"
 
 
 # ----------------------------------------------------------------------------------- phrases of the papers
@@ -512,17 +411,3 @@ def _fallback(texts: Sequence[str], taken: set[str]) -> str:
         if f"miscellaneous papers ({suffix})" not in taken:
             return f"Miscellaneous papers ({suffix})"
     raise AssertionError("unreachable")
-
-
-def unique_labels(
-    terms_by_topic: Sequence[Sequence[str]], texts_by_topic: Sequence[Sequence[str]], avoid: Sequence[str] = ()
-) -> list[str]:
-    """One label per topic, in order; later topics avoid labels already given, and all avoid those in ``avoid``
-    (e.g. the fine level's labels, when labelling the broad level)."""
-    taken = {label.casefold() for label in avoid}
-    labels = []
-    for terms, texts in zip(terms_by_topic, texts_by_topic, strict=True):
-        label = make_label(terms, texts, taken)
-        taken.add(label.casefold())
-        labels.append(label)
-    return labels

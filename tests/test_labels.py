@@ -4,58 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.labels import STOP_WORDS, _names_a_subject, make_label, phrase_labels, unique_labels, with_keywords
-
-
-def test_phrase_in_its_written_form():
-    texts = ["We compress the KV cache of LLMs.", "KV cache eviction."]
-    assert make_label(["cache", "kv cache", "eviction"], texts) == "KV cache"
-
-
-def test_punctuation_stripped_terms_find_their_hyphenated_form():
-    assert make_label(["icl", "incontext learning"], ["In-context learning (ICL) works."]) == "In-context learning"
-
-
-def test_phrase_glued_across_stop_words_is_not_a_label():
-    # "models data" only exists as an n-gram once "of" is dropped; it is never written so.
-    texts = ["Scaling models of data quality.", "Data quality matters."]
-    assert make_label(["models data", "data quality"], texts) == "Data quality"
-
-
-def test_two_words_when_no_phrase_ranks_high():
-    texts = ["Medical imaging and biomedical text.", "A clinical language model."]
-    terms = ["medical", "biomedical", "clinical", "data", "text", "imaging", "language model"]
-    assert make_label(terms, texts) == "Medical and biomedical"
-
-
-def test_labels_are_unique():
-    texts = [["Graph neural networks."], ["Graph neural networks again."]]
-    labels = unique_labels([["graph neural", "networks graph"], ["graph neural", "graphs"]], texts)
-    assert labels[0] == "Graph neural networks" and labels[1] != labels[0]
-
-
-def test_a_phrase_cut_off_from_a_longer_one_is_completed():
-    texts = ["Large language models reason.", "We tune large language models.", "Large language model agents."]
-    assert make_label(["large language", "reason"], texts) == "Large language models"
-    # a phrase the papers continue in many ways is a whole phrase already
-    texts = ["KV cache eviction.", "KV cache quantization.", "The KV cache grows.", "KV cache offloading."]
-    assert make_label(["kv cache", "cache"], texts) == "KV cache"
-
-
-def test_a_lower_phrase_holding_a_leading_word_beats_two_words():
-    texts = ["Scaling laws for vocabulary size.", "Optimal scaling of hyperparameters.", "New scaling laws."]
-    terms = ["scaling", "optimal", "size", "vocabulary", "parameters", "laws", "datastore", "scaling laws"]
-    assert make_label(terms, texts) == "Scaling laws"
-    # the same phrase below the top ten terms does not
-    assert make_label(terms[:-1] + ["growth", "budget", "compute", "scaling laws"], texts) == "Scaling and optimal"
-
-
-def test_two_words_written_together_become_their_phrase():
-    texts = ["End-to-end autonomous driving.", "Planning for autonomous driving.", "Driving scenes, autonomous cars."]
-    assert make_label(["autonomous", "driving", "planning"], texts) == "Autonomous driving"
-    # written together in one paper only: two words
-    texts = ["Autonomous driving.", "Driving scenes.", "Autonomous cars.", "Driving and autonomy."]
-    assert make_label(["autonomous", "driving", "planning"], texts) == "Autonomous and driving"
+from analysis.labels import STOP_WORDS, _names_a_subject, count_phrases, phrase_labels, with_keywords
 
 
 def test_seed_labels_read_like_phrases(seed_result):
@@ -73,22 +22,6 @@ def test_seed_labels_read_like_phrases(seed_result):
 @pytest.mark.parametrize("label", ["LLM inference", "In-context learning", "Scaling laws"])
 def test_seed_topics_include_themes_a_reader_expects(seed_result, label):
     assert label in seed_result.topics["label"].tolist()
-
-
-def test_two_words_are_two_different_words():
-    texts = ["An agent and other agents plan with tools."]
-    assert make_label(["agent", "agents", "tools", "plan"], texts) == "Agent and tools"
-    texts = ["A robot with robotic arms grasps meshes.", "Each mesh is a grasp target."]
-    assert make_label(["robot", "robotic", "grasp"], texts) == "Robot and grasp"
-    assert make_label(["mesh", "meshes", "robotic"], texts) == "Mesh and robotic"
-    assert make_label(["agent", "multi-agent", "tools"], ["An agent in multi-agent tools."]) == "Agent and tools"
-
-
-def test_acronyms_keep_their_case():
-    texts = ["Routing tokens in a MoE layer.", "Sparse MoE and routing of experts.", "Routing with LoRA adapters."]
-    assert make_label(["routing", "moe", "experts"], texts) == "Routing and MoE"
-    assert make_label(["lora", "routing"], ["LoRA adapters", "LoRA routing"]) == "LoRA and routing"
-    assert make_label(["ipad app"], ["An iPad app for notes."]) == "iPad app"
 
 
 def test_broad_labels_cover_their_fine_topics(seed_result):
@@ -111,18 +44,6 @@ def test_hyphenated_words_stay_whole_in_terms(seed_result, seed_papers):
     words = set(re.findall(r"[\w-]+", text))
     glued = {w for term in terms.split("; ") for w in term.split() if w not in words}
     assert not glued
-
-
-def test_a_phrase_is_written_as_running_text_writes_it_not_as_titles_do():
-    texts = [
-        "Vision-Language Models (VLMs) see.",
-        "VISTA: Vision-Language Models at Scale",
-        "We probe vision-language models.",
-    ]
-    assert make_label(["vision-language models", "probe"], texts) == "Vision-language models"
-    # only ever title-cased: kept as written
-    assert make_label(["monte carlo", "tree"], ["Monte Carlo tree search.", "Fast Monte Carlo."]) == "Monte Carlo"
-    assert make_label(["kv cache"], ["KV Cache Eviction", "the KV cache"]) == "KV cache"
 
 
 # ------------------------------------------------------------------ phrase labels (planted, no fit needed)
@@ -217,3 +138,35 @@ def test_the_inputs_keywords_are_label_candidates_when_present_and_ignored_when_
     # a list per paper (JSON, Parquet) reads as the ";"-joined text does
     listed = papers.assign(keywords=[[w.strip() for w in k.split(";") if w.strip()] for k in papers["keywords"]])
     assert with_keywords(texts, listed) == with_words
+
+
+def _labels(phrases_by_group: list[list[str]]) -> list[str]:
+    texts, groups = _texts(phrases_by_group)
+    return phrase_labels(texts, groups, np.ones(len(texts))).labels
+
+
+def test_a_label_is_written_as_running_text_writes_it_not_as_titles_do():
+    other = ["protein folding"] * 20
+    assert _labels([["the KV cache"] * 10 + [""] * 10, other])[0] == "KV cache"
+    prefixes = ("we probe", "new", "open", "small", "many", "robust", "fast", "tiny")
+    titled = ["Vision-Language Models (VLMs) see"] * 4 + [f"{w} vision-language models" for w in prefixes]
+    assert _labels([titled + [""] * 8, other])[0] == "Vision-language models"
+    assert _labels([["LoRA adapters"] * 10 + [""] * 10, other])[0] == "LoRA adapters"
+    assert _labels([["Monte Carlo tree search"] * 10 + [""] * 10, other])[0] == "Monte Carlo tree search"
+
+
+def test_no_phrase_runs_across_punctuation():
+    texts, _ = _texts([["We scale models. Data quality matters"] * 10])
+    keys = count_phrases(texts, np.arange(len(texts))).keys
+    assert "scale model" in keys and "data quality" in keys and not any("model data" in key for key in keys)
+
+
+def test_a_phrase_the_papers_nearly_always_continue_is_completed():
+    group = ["large language models reason"] * 8 + ["large language model agents"] * 2 + [""] * 10
+    assert _labels([group, ["protein folding"] * 20])[0] == "Large language models"
+
+
+def test_labels_are_unique_within_a_level():
+    shared = ["graph neural networks"] * 12 + [""] * 8
+    labels = _labels([shared, shared, [""] * 20, [""] * 20, [""] * 20])
+    assert labels[0] == "Graph neural networks" and len(set(labels)) == 5
