@@ -249,3 +249,28 @@ def test_without_a_browser_static_export_says_how_to_get_one(monkeypatch, tmp_pa
     monkeypatch.setattr(export, "find_browser", lambda: None)
     with pytest.raises(NoBrowserError, match="apt-get install chromium"):
         export.write_static({"a": go.Figure()}, tmp_path)
+
+
+def test_image_cache_eviction_leaves_other_runs_alone(monkeypatch, tmp_path):
+    import os
+    from pathlib import Path
+
+    from analysis.figures import export
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for age, name in enumerate(["new.png", "old.svg", ".old.svg.x1y2.tmp"]):  # the last: another run's, mid-write
+        (cache / name).write_bytes(b"x" * 100)
+        os.utime(cache / name, (1e9 - age, 1e9 - age))
+    # a file another run evicted between this run's listing and its stat
+    real_glob = Path.glob
+    monkeypatch.setattr(Path, "glob", lambda self, pattern: [*real_glob(self, pattern), self / "gone.png"])
+    export._evict(cache, 150)
+    assert sorted(p.name for p in cache.iterdir()) == [".old.svg.x1y2.tmp", "new.png"]
+    # an image evicted between the check and the copy is rendered instead
+    monkeypatch.setattr(export, "_complete", lambda path: True)
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    pending = export._from_cache([(figure, tmp_path / "a.png")], cache, 800)
+    assert [(f, p) for f, p, _ in pending] == [(figure, tmp_path / "a.png")]

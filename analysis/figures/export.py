@@ -91,11 +91,13 @@ def _from_cache(jobs: list, cache: Path, width: int) -> list:
             hashes[id(figure)] = hashlib.sha256(figure.to_json().encode()).hexdigest()
         key = _cache_key(hashes[id(figure)], figure, path, width, renderer)
         stored = cache / key
-        if _complete(stored):
+        try:
+            if not _complete(stored):
+                raise FileNotFoundError(stored)
             with atomic_path(path) as tmp:
                 shutil.copyfile(stored, tmp)
             os.utime(stored)  # recently used: kept longest
-        else:
+        except FileNotFoundError:  # not cached, or evicted by another run since it was checked: rendered
             pending.append((figure, path, key))
     return pending
 
@@ -104,11 +106,24 @@ def _to_cache(rendered: list, cache: Path) -> None:
     for _, path, key in rendered:
         with atomic_path(cache / key) as tmp:
             shutil.copyfile(path, tmp)
-    files = sorted(cache.glob("*.*"), key=lambda f: f.stat().st_mtime, reverse=True)
+    _evict(cache, CACHE_BYTES)
+
+
+def _evict(cache: Path, limit: int) -> None:
+    """Remove the least recently used images beyond ``limit`` bytes. Other runs may share the cache: their
+    temporary files (named from a dot) are theirs to rename, and a file another run evicted since the listing
+    is passed over."""
+    entries = []
+    for file in cache.glob("[!.]*"):
+        try:
+            info = file.stat()
+        except FileNotFoundError:
+            continue
+        entries.append((info.st_mtime, file.name, info.st_size, file))
     total = 0
-    for file in files:
-        total += file.stat().st_size
-        if total > CACHE_BYTES:
+    for _, _, size, file in sorted(entries, reverse=True):
+        total += size
+        if total > limit:
             file.unlink(missing_ok=True)
 
 
