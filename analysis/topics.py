@@ -8,7 +8,8 @@ What differs from BERTopic's defaults, and why (measured in ``docs/quality.md``)
   clusters as ``min_cluster_size`` grew; k-means leaves none. UMAP before k-means gave the same NMI/ARI at
   ten times the cost, so it is skipped.
 * **Terms**: 1–3-grams without English or generic research stop words, ``min_df=2`` (1 below 20 papers),
-  c-TF-IDF with ``reduce_frequent_words``.
+  c-TF-IDF with ``reduce_frequent_words``; counted by :class:`~analysis.vocabulary.FrequentTermsVectorizer`
+  (scikit-learn's terms and counts, without holding every n-gram seen).
 * **Labels**: see :mod:`analysis.labels`.
 * **Tiny corpora**: fewer than 3 papers (or fewer than 20 without a count given) make one topic.
 """
@@ -168,9 +169,10 @@ def _build_model(n_papers: int, n_topics: int, n_broad: int, seed: int):
     BERTopic = bertopic_class()  # noqa: N806
     from bertopic.dimensionality import BaseDimensionalityReduction
     from bertopic.vectorizers import ClassTfidfTransformer
-    from sklearn.feature_extraction.text import CountVectorizer
 
-    vectorizer = CountVectorizer(
+    from analysis.vocabulary import FrequentTermsVectorizer
+
+    vectorizer = FrequentTermsVectorizer(  # CountVectorizer's terms, without holding every n-gram seen
         stop_words=sorted(STOP_WORDS),
         ngram_range=(1, 3),
         min_df=2 if n_papers >= 20 else 1,
