@@ -22,6 +22,24 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
+def evict_least_recent(directory: Path, limit: int) -> None:
+    """Remove the least recently used files of ``directory`` (a cache) beyond ``limit`` bytes. Other runs may share
+    the cache: their temporary files (named from a dot) are theirs to rename, and a file another run evicted since
+    the listing is passed over."""
+    entries = []
+    for file in directory.glob("[!.]*"):
+        try:
+            info = file.stat()
+        except FileNotFoundError:
+            continue
+        entries.append((info.st_mtime, file.name, info.st_size, file))
+    total = 0
+    for _, _, size, file in sorted(entries, reverse=True):
+        total += size
+        if total > limit:
+            file.unlink(missing_ok=True)
+
+
 def _umask() -> int:
     """The process umask, read without changing it where the system allows (Linux), else set and restored."""
     with contextlib.suppress(OSError, ValueError, StopIteration):

@@ -139,14 +139,21 @@ def _progress(total: int):
 class EmbeddingCache:
     """Vectors on disk, in shards named by the sha256 of their bytes: a corrupt or cut shard is detected and
     dropped, and runs sharing the cache never see each other's half-written files (each shard is written
-    under a temporary name and renamed into place)."""
+    under a temporary name and renamed into place).
+
+    Beside each shard, ``<shard>.keys`` lists its keys (64 bytes a vector against 1.5 KB): a load reads and
+    checks only the shards that hold a wanted key, so a month's update does not read a decade's cache. A shard
+    without its list (written before there were lists) is read, and its list written then."""
 
     def __init__(self, directory: Path):
         self.directory = directory
 
     def load(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         wanted, found = set(keys), {}
-        for shard in sorted(self.directory.glob("*.npz")) if self.directory.is_dir() else []:
+        for shard in sorted(self.directory.glob("*.npz")) if self.directory.is_dir() and wanted else []:
+            listed = self._listed(shard)
+            if listed is not None and wanted.isdisjoint(listed):
+                continue
             try:
                 data = shard.read_bytes()  # another run may have dropped it since the listing
             except FileNotFoundError:
@@ -155,14 +162,29 @@ class EmbeddingCache:
                 if hashlib.sha256(data).hexdigest()[:32] != shard.stem:
                     raise ValueError("checksum mismatch")
                 with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-                    shard_keys, vectors = arrays["keys"], arrays["vectors"]
+                    shard_keys, vectors = arrays["keys"].tolist(), arrays["vectors"]
             except (ValueError, OSError, KeyError):
                 shard.unlink(missing_ok=True)  # corrupt: its texts are embedded again
+                shard.with_suffix(".keys").unlink(missing_ok=True)
                 continue
-            for key, vector in zip(shard_keys.tolist(), vectors, strict=True):
+            if listed is None:
+                self._write_list(shard, shard_keys)
+            for key, vector in zip(shard_keys, vectors, strict=True):
                 if key in wanted:
                     found[key] = vector
         return found
+
+    @staticmethod
+    def _listed(shard: Path) -> list[str] | None:
+        try:
+            return shard.with_suffix(".keys").read_text(encoding="ascii").split()
+        except (FileNotFoundError, UnicodeDecodeError):
+            return None
+
+    @staticmethod
+    def _write_list(shard: Path, keys: Sequence[str]) -> None:
+        with atomic_path(shard.with_suffix(".keys")) as tmp:
+            tmp.write_text("\n".join(keys) + "\n", encoding="ascii")
 
     def store(self, keys: Sequence[str], vectors: np.ndarray) -> None:
         if not len(keys):
@@ -173,6 +195,7 @@ class EmbeddingCache:
         target = self.directory / f"{hashlib.sha256(data).hexdigest()[:32]}.npz"
         with atomic_path(target) as tmp:
             tmp.write_bytes(data)
+        self._write_list(target, keys)
 
 
 class Embedder:

@@ -229,9 +229,10 @@ def _phrase_counts(texts: Sequence[str]):
     """Which of ``texts`` use which acceptable phrase of 1 to :data:`MAX_WORDS` words: a binary sparse matrix
     (text x phrase, singular and plural counted as one), each phrase's most used form, and its singular key."""
     import scipy.sparse as sp
-    from sklearn.feature_extraction.text import CountVectorizer
 
-    vectorizer = CountVectorizer(analyzer=_ngrams, binary=True, min_df=2 if len(texts) > 20 else 1)
+    from analysis.vocabulary import FrequentTermsVectorizer  # CountVectorizer's counts without every phrase seen
+
+    vectorizer = FrequentTermsVectorizer(analyzer=_ngrams, binary=True, min_df=2 if len(texts) > 20 else 1)
     try:
         counts = vectorizer.fit_transform(texts).tocsc()
     except ValueError:  # no words at all

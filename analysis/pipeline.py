@@ -28,7 +28,7 @@ from analysis.overlap import MAX_GROUPS, OverlapTables, choose_unit, overlap_tab
 from analysis.projection import extend_2d, project_2d
 from analysis.report import render_report
 from analysis.topics import TopicResult, broad_level, check_model_dir, fit_topics, load_topics, save_topics
-from analysis.trends import MIN_PERIODS, PERIODS, Trends, assign_periods, topic_trends
+from analysis.trends import MIN_PERIODS, PERIODS, Trends, assign_periods, resolve_period, topic_trends
 
 __all__ = ["RunOptions", "RunResult", "analyse", "periods_and_trends", "run"]
 
@@ -363,12 +363,13 @@ def analyse(
 def periods_and_trends(papers: pd.DataFrame, period: str = "auto", log=print) -> tuple[pd.DataFrame, Trends | None]:
     """Papers with a ``period`` column, and their trends when the dates span at least ``MIN_PERIODS`` periods;
     otherwise ``None``, with one line saying why."""
-    papers = assign_periods(papers, period)
+    unit = resolve_period(pd.to_datetime(papers["digest_date"]), period)
+    papers = assign_periods(papers, unit)
     undated = int((papers["period"] == "").sum())
     if undated == len(papers):
         log("trends skipped: no digest has a date (dates come from page date lines, file names or a date column)")
         return papers, None
-    trends = topic_trends(papers)  # fewer than MIN_PERIODS periods: nothing is fitted, so this stays cheap
+    trends = topic_trends(papers, unit=unit)  # fewer than MIN_PERIODS periods: nothing is fitted, so this stays cheap
     if len(trends.periods) < MIN_PERIODS:
         n, unit = len(trends.periods), trends.unit
         spanned = f"{n} {unit}" + ("s" if n != 1 else "")

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from analysis._io import atomic_path
+from analysis._io import atomic_path, evict_least_recent
 from analysis.embeddings import cache_dir
 from analysis.levels import unit_rows
 
@@ -23,11 +23,14 @@ _UMAP_FROM = 1000
 # grow with the square of the papers: the whole map took 66 s at 37,620 papers this way, against 59-70 s with
 # UMAP's own search, so past this many UMAP searches on its own.
 EXACT_NEIGHBOURS_UP_TO = 20_000
-_BLOCK = 1024  # rows of the similarity matrix at a time
+# Similarities computed at a time: 4 Mi, so a block holds about 64 MB with its negation and argpartition's int64
+# indices (1,024 rows at 4,096 papers; a block of 1,024 rows held 330 MB at 20,000 papers)
+_BLOCK_ELEMENTS = 1 << 22
 _VERSION = "knn1"  # in the cache key: maps made before exact neighbours are not reused
 # A paper added to a saved map lands at the mean of its nearest mapped papers' positions, weighted by a softmax of
 # their cosine similarities at this temperature: the closest few decide, as UMAP's own transform starts from.
 PLACE_NEIGHBOURS, PLACE_TEMPERATURE = 10, 0.05
+CACHE_BYTES = 64 * 2**20  # the map cache keeps the most recently used maps up to this size (a million papers: 16 MB)
 
 
 def _compute(embeddings: np.ndarray, seed: int) -> np.ndarray:
@@ -71,16 +74,22 @@ def nearest_neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndar
     vectors = unit_rows(vectors).astype(np.float32)
     n = len(vectors)
     indices, distances = np.empty((n, k), dtype=np.int64), np.empty((n, k), dtype=np.float32)
-    for start in range(0, n, _BLOCK):
-        similarity = vectors[start : start + _BLOCK] @ vectors.T
+    block = _block_rows(n)
+    for start in range(0, n, block):
+        similarity = vectors[start : start + block] @ vectors.T
         rows = np.arange(len(similarity))
         similarity[rows, rows + start] = np.inf  # each row is its own nearest, whatever the rounding
         nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
         values = np.take_along_axis(similarity, nearest, axis=1)
         order = np.argsort(-values, axis=1, kind="stable")
-        indices[start : start + _BLOCK] = np.take_along_axis(nearest, order, axis=1)
-        distances[start : start + _BLOCK] = np.clip(1 - np.take_along_axis(values, order, axis=1), 0, 2)
+        indices[start : start + block] = np.take_along_axis(nearest, order, axis=1)
+        distances[start : start + block] = np.clip(1 - np.take_along_axis(values, order, axis=1), 0, 2)
     return indices, distances
+
+
+def _block_rows(columns: int) -> int:
+    """Rows of a similarity matrix with ``columns`` columns to compute at a time (see :data:`_BLOCK_ELEMENTS`)."""
+    return max(1, _BLOCK_ELEMENTS // max(1, columns))
 
 
 def project_2d(embeddings: np.ndarray, *, seed: int = 42, cache: bool = True) -> np.ndarray:
@@ -88,7 +97,8 @@ def project_2d(embeddings: np.ndarray, *, seed: int = 42, cache: bool = True) ->
     same output.
 
     Results are cached in ``$ANALYSIS_CACHE_DIR/projections`` by a hash of the embeddings and the seed: a
-    rerun on the same papers skips the projection (and UMAP's numba compilation).
+    rerun on the same papers skips the projection (and UMAP's numba compilation). The cache keeps the most
+    recently used :data:`CACHE_BYTES`.
     """
     embeddings = np.ascontiguousarray(embeddings, dtype=np.float32)
     key = hashlib.sha256(embeddings.tobytes() + f"{embeddings.shape}|{seed}|{_VERSION}".encode()).hexdigest()[:32]
@@ -97,6 +107,7 @@ def project_2d(embeddings: np.ndarray, *, seed: int = 42, cache: bool = True) ->
         try:
             coords = np.load(path, allow_pickle=False)
             if coords.shape == (len(embeddings), 2):
+                os.utime(path)  # recently used: kept longest
                 return coords
         except (ValueError, OSError):
             pass  # corrupt: recompute and overwrite
@@ -107,6 +118,7 @@ def project_2d(embeddings: np.ndarray, *, seed: int = 42, cache: bool = True) ->
                 np.save(handle, coords)
                 handle.flush()
                 os.fsync(handle.fileno())
+        evict_least_recent(path.parent, CACHE_BYTES)
     return coords
 
 
@@ -128,7 +140,7 @@ def extend_2d(coords: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     mapped, added = vectors[: len(coords)], vectors[len(coords) :]
     k = min(PLACE_NEIGHBOURS, len(coords))
     placed = np.empty((len(added), 2))
-    block = max(1, (1 << 24) // max(1, len(coords)))  # rows of new x mapped similarities at a time: 64 MB
+    block = _block_rows(len(coords))
     for start in range(0, len(added), block):
         similarity = added[start : start + block] @ mapped.T
         nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]

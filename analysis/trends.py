@@ -32,6 +32,7 @@ __all__ = [
     "Trends",
     "assign_periods",
     "period_table",
+    "period_unit",
     "resolve_period",
     "topic_trends",
 ]
@@ -94,7 +95,7 @@ def _label(period: pd.Period, unit: str) -> str:
 def assign_periods(papers: pd.DataFrame, period: str = "auto") -> pd.DataFrame:
     """A copy of ``papers`` with a ``period`` column from ``digest_date``: ``2025-03-14`` (day), ``2025-W11``
     (ISO week), ``2025-03`` (month), ``2025-Q1`` (quarter) or the digest's name (``digest``); empty where the
-    digest has no date. The unit chosen for ``"auto"`` is in ``out.attrs["period_unit"]``.
+    digest has no date. :func:`resolve_period` tells the unit ``"auto"`` picks.
 
     >>> papers = pd.DataFrame({"digest": ["a", "b"], "digest_date": pd.to_datetime(["2024-12-30", "2025-01-05"])})
     >>> assign_periods(papers, "week")["period"].tolist()
@@ -110,8 +111,28 @@ def assign_periods(papers: pd.DataFrame, period: str = "auto") -> pd.DataFrame:
     else:
         labels = {p: _label(p, unit) for p in dates.dropna().dt.to_period(_FREQ[unit]).unique()}
         out["period"] = [labels[p] if p is not pd.NaT else "" for p in dates.dt.to_period(_FREQ[unit])]
-    out.attrs["period_unit"] = unit
     return out
+
+
+_UNIT_PATTERNS = {
+    "day": r"\d{4}-\d{2}-\d{2}", "week": r"\d{4}-W\d{2}", "month": r"\d{4}-\d{2}", "quarter": r"\d{4}-Q[1-4]",
+}  # fmt: skip
+
+
+def period_unit(periods: pd.Series) -> str:
+    """The unit of :func:`assign_periods`' labels (``day``, ``week``, ``month``, ``quarter``; ``digest`` for
+    anything else): read from the labels themselves, so that it survives whatever a frame goes through.
+    Periods by digest whose digests are named like dates read as those dates' unit; pass the unit where it is
+    known (``topic_trends(..., unit=...)``).
+
+    >>> period_unit(pd.Series(["2025-W01", "2025-W02", ""]))
+    'week'
+    """
+    labels = periods[periods.astype(str) != ""].astype(str)
+    for unit, pattern in _UNIT_PATTERNS.items():
+        if len(labels) and labels.str.fullmatch(pattern).all():
+            return unit
+    return "digest"
 
 
 def period_table(papers: pd.DataFrame) -> pd.DataFrame:
@@ -249,8 +270,8 @@ def topic_trends(
     """Test every topic for a trend in its share of each period's papers; see the module docstring.
 
     ``papers`` needs ``period`` (:func:`assign_periods`), ``digest_date``, ``digest`` and the topic columns;
-    papers without a period are left out. ``unit`` names the period unit in the result (default: the one
-    :func:`assign_periods` recorded). Raises ``InputError`` when no paper has a period.
+    papers without a period are left out. ``unit`` names the period unit in the result (default: read from the
+    labels, :func:`period_unit`). Raises ``InputError`` when no paper has a period.
 
     >>> rng = np.random.default_rng(0)
     >>> months = pd.date_range("2025-01-01", periods=12, freq="MS")
@@ -350,7 +371,7 @@ def topic_trends(
         table=table,
         shares=pd.concat(share_rows, ignore_index=True),
         periods=periods,
-        unit=unit or papers.attrs.get("period_unit", "period"),
+        unit=unit or period_unit(dated["period"]),
         first_part=_span(periods["period"].iloc[first]),
         last_part=_span(periods["period"].iloc[last]),
         new_periods=tuple(p for p in order if p in set(dated.loc[dated["is_new"], "period"]))

@@ -28,13 +28,13 @@ out_dir = "../out/notebooks"
 # %%
 from analysis import fit_topics, load_digests
 from analysis.figures import use_notebook_renderer
-from analysis.trends import TREND_RULES, assign_periods, period_table, topic_trends
+from analysis.trends import TREND_RULES, assign_periods, period_table, period_unit, topic_trends
 
 use_notebook_renderer()  # figures also as PNG, so the executed notebook shows them anywhere
 
 result = fit_topics(load_digests(*data_paths), seed=seed)
 papers = assign_periods(result.papers, period)
-print(f"{len(papers)} papers, periods: {papers.attrs['period_unit']}s")
+print(f"{len(papers)} papers, periods: {period_unit(papers['period'])}s")
 period_table(papers)
 
 # %% [markdown]

@@ -60,6 +60,28 @@ def test_corrupt_cache_entry_is_recomputed(tmp_path):
     assert hashlib.sha256(shards[0].read_bytes()).hexdigest()[:32] == shards[0].stem
 
 
+def test_a_load_reads_only_the_shards_that_hold_its_keys(tmp_path):
+    from analysis.embeddings import EmbeddingCache
+
+    cache = EmbeddingCache(tmp_path)
+    rng = np.random.default_rng(0)
+    first, second = ["a" * 64, "b" * 64], ["c" * 64]
+    cache.store(first, rng.standard_normal((2, 4)).astype(np.float32))
+    cache.store(second, rng.standard_normal((1, 4)).astype(np.float32))
+    shards = sorted(tmp_path.glob("*.npz"))
+    assert sorted(path.with_suffix(".keys").read_text().split() for path in shards) == [first, second]
+    (other,) = [path for path in shards if path.with_suffix(".keys").read_text().split() == second]
+    other.write_bytes(other.read_bytes()[:-7])  # cut: only a read would find it out
+    assert sorted(cache.load(first)) == first
+    assert other.exists()  # never read: its list says it holds none of the keys
+    assert cache.load(second) == {} and not other.exists() and not other.with_suffix(".keys").exists()
+    # a shard written before the lists existed is read, and its list written then
+    (kept,) = tmp_path.glob("*.npz")
+    kept.with_suffix(".keys").unlink()
+    assert sorted(cache.load(["a" * 64])) == ["a" * 64]
+    assert kept.with_suffix(".keys").read_text().split() == first
+
+
 def test_runs_sharing_a_cache_never_read_a_half_written_or_vanished_shard(tmp_path):
     import threading
 

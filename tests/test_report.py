@@ -265,7 +265,9 @@ def test_image_cache_eviction_leaves_other_runs_alone(monkeypatch, tmp_path):
     # a file another run evicted between this run's listing and its stat
     real_glob = Path.glob
     monkeypatch.setattr(Path, "glob", lambda self, pattern: [*real_glob(self, pattern), self / "gone.png"])
-    export._evict(cache, 150)
+    from analysis._io import evict_least_recent
+
+    evict_least_recent(cache, 150)
     assert sorted(p.name for p in cache.iterdir()) == [".old.svg.x1y2.tmp", "new.png"]
     # an image evicted between the check and the copy is rendered instead
     monkeypatch.setattr(export, "_complete", lambda path: True)

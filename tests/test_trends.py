@@ -206,3 +206,16 @@ def test_a_wrong_group_by_column_fails_before_any_work(tmp_path):
     with pytest.raises(ValueError, match="--group-by 'venue': no such column"):
         run([tmp_path / "year.csv"], tmp_path / "out", group_by="venue", log=lambda m: None)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_period_unit_is_read_from_the_labels_and_survives_a_copy():
+    from analysis.trends import period_unit
+
+    papers = _planted(0).assign(digest=lambda f: "issue " + f["digest"])  # digests named like dates read as days
+    for unit in ("day", "week", "month", "quarter", "digest"):
+        periods = assign_periods(papers, unit)
+        assert not periods.attrs  # nothing kept beside the data: it is in the labels
+        merged = periods.merge(papers[["digest"]].drop_duplicates(), on="digest")  # what drops attrs
+        assert period_unit(merged["period"]) == unit
+        if unit != "digest":
+            assert topic_trends(merged).unit == unit

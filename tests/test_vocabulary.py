@@ -75,3 +75,14 @@ def test_what_the_bounded_fit_does_not_cover_is_countvectorizer(seed_papers):
         FrequentTermsVectorizer(**OPTIONS, min_df=2).fit(documents).get_feature_names_out(),
         CountVectorizer(**OPTIONS, min_df=2).fit(documents).get_feature_names_out(),
     )
+
+
+def test_a_callable_analyzer_and_binary_counts_as_the_labels_use_them(seed_papers):
+    from analysis.labels import _ngrams
+
+    texts = (seed_papers["title"] + ". " + seed_papers["abstract"]).tolist()
+    expected = CountVectorizer(analyzer=_ngrams, binary=True, min_df=2)
+    found = FrequentTermsVectorizer(analyzer=_ngrams, binary=True, min_df=2)
+    a, b = expected.fit_transform(texts), found.fit_transform(texts)
+    assert found.vocabulary_ == expected.vocabulary_ and len(found.vocabulary_) > 1000
+    assert (a != b).nnz == 0 and b.max() == 1

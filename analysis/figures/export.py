@@ -15,7 +15,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from analysis._io import atomic_path
+from analysis._io import atomic_path, evict_least_recent
 from analysis.errors import ExportError, NoBrowserError
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -106,25 +106,7 @@ def _to_cache(rendered: list, cache: Path) -> None:
     for _, path, key in rendered:
         with atomic_path(cache / key) as tmp:
             shutil.copyfile(path, tmp)
-    _evict(cache, CACHE_BYTES)
-
-
-def _evict(cache: Path, limit: int) -> None:
-    """Remove the least recently used images beyond ``limit`` bytes. Other runs may share the cache: their
-    temporary files (named from a dot) are theirs to rename, and a file another run evicted since the listing
-    is passed over."""
-    entries = []
-    for file in cache.glob("[!.]*"):
-        try:
-            info = file.stat()
-        except FileNotFoundError:
-            continue
-        entries.append((info.st_mtime, file.name, info.st_size, file))
-    total = 0
-    for _, _, size, file in sorted(entries, reverse=True):
-        total += size
-        if total > limit:
-            file.unlink(missing_ok=True)
+    evict_least_recent(cache, CACHE_BYTES)
 
 
 def write_static(
