@@ -112,3 +112,10 @@ def load_bertopic(path: str):
     finally:
         if finder in sys.meta_path:
             sys.meta_path.remove(finder)
+
+
+def bertopic_text(texts) -> list[str]:
+    """``texts`` cleaned as BERTopic cleans documents before counting their terms with ``language=None`` (ours:
+    hyphenated words stay whole): tabs and line breaks as spaces, an empty text as ``emptydoc``."""
+    cleaned = (str(text).replace("\n", " ").replace("\t", " ") for text in texts)
+    return [text if text else "emptydoc" for text in cleaned]

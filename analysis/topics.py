@@ -19,14 +19,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analysis._bertopic import bertopic_class, load_bertopic
+from analysis._bertopic import bertopic_class, bertopic_text, load_bertopic
 from analysis._io import quiet_logger
 from analysis.cluster import nearest_centroid
 from analysis.embeddings import Embedder, paper_texts
@@ -225,9 +224,7 @@ def group_terms(model, texts: list[str], groups: np.ndarray, n_terms: int, n_gro
     import scipy.sparse as sp
     from bertopic.vectorizers import ClassTfidfTransformer
 
-    # BERTopic's own cleaning before counting terms, so the vocabulary matches
-    cleaned = [re.sub(r"[^A-Za-z0-9 ]+", "", " ".join(text.split())) for text in texts]
-    counts = model.vectorizer_model.transform(cleaned)
+    counts = model.vectorizer_model.transform(bertopic_text(texts))  # cleaned as BERTopic cleaned the fit's
     # BERTopic counts n-grams on each topic's papers joined together; keep those inside single papers
     present = np.flatnonzero(np.asarray(counts.sum(axis=0)).ravel() > 0)
     shape = (n_groups or int(groups.max()) + 1, len(groups))
