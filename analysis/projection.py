@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import warnings
@@ -107,7 +108,8 @@ def project_2d(embeddings: np.ndarray, *, seed: int = 42, cache: bool = True) ->
         try:
             coords = np.load(path, allow_pickle=False)
             if coords.shape == (len(embeddings), 2):
-                os.utime(path)  # recently used: kept longest
+                with contextlib.suppress(OSError):  # another run evicted it meanwhile, or a read-only cache
+                    os.utime(path)  # recently used: kept longest
                 return coords
         except (ValueError, OSError):
             pass  # corrupt: recompute and overwrite
