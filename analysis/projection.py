@@ -21,9 +21,10 @@ _TSNE_FROM = 16  # papers; below this a neighbour embedding is meaningless and P
 _UMAP_FROM = 1000
 # UMAP's own neighbour search compiles for about 30 s in every new process (and below 4,096 papers computes
 # every distance in Python, 16 s at 4,000); exact neighbours by matrix products take 0.7 s at 4,000 papers but
-# grow with the square of the papers: the whole map took 66 s at 37,620 papers this way, against 59-70 s with
-# UMAP's own search, so past this many UMAP searches on its own.
-EXACT_NEIGHBOURS_UP_TO = 20_000
+# grow with the square of the papers. At 37,620 papers the whole map took 39 s and 202 MB this way (in bounded
+# blocks), against 62 s and 407 MB with UMAP's own search (AMD EPYC, 2 cores); past this many UMAP searches on its
+# own, whose cost grows about linearly.
+EXACT_NEIGHBOURS_UP_TO = 50_000
 # Similarities computed at a time: 4 Mi, so a block holds about 64 MB with its negation and argpartition's int64
 # indices (1,024 rows at 4,096 papers; a block of 1,024 rows held 330 MB at 20,000 papers)
 _BLOCK_ELEMENTS = 1 << 22

@@ -201,3 +201,14 @@ def test_relabelling_returns_a_copy_and_leaves_the_result_alone(seed_result):
     assert seed_result.model.custom_labels_ == before[2]
     with pytest.raises(InputError, match=r"no such topic: \[99\]"):
         relabel_topics(seed_result, {99: "x"})
+
+
+def test_level_terms_do_not_depend_on_how_many_papers_are_counted_at_once(seed_result, seed_papers, monkeypatch):
+    from analysis import topics
+
+    texts = (seed_papers["title"] + ". " + seed_papers["abstract"]).tolist()
+    broad = seed_result.papers["broad_topic"].to_numpy()
+    whole = topics.group_terms(seed_result.model, texts, broad, 30)
+    monkeypatch.setattr(topics, "TERM_CHUNK", 7)
+    assert topics.group_terms(seed_result.model, texts, broad, 30) == whole
+    assert [t for t, _ in whole[0][:10]] == seed_result.broad["top_terms"].iat[0].split("; ")
