@@ -67,6 +67,7 @@ def test_what_the_bounded_fit_does_not_cover_is_countvectorizer(seed_papers):
     _same(documents, min_df=1)
     _same(documents, min_df=0.2)  # a share, not a count
     _same(documents, min_df=2, max_df=0.9)
+    _same(documents * 150, min_df=300)  # beyond the 8-bit counters
     with pytest.raises(ValueError, match="no terms remain"):
         FrequentTermsVectorizer(**OPTIONS, min_df=2).fit_transform(["one lonely abstract about kv caches"])
     with pytest.raises(ValueError, match="Iterable over raw text documents expected"):
