@@ -29,11 +29,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis._stats import ALPHA, q_values
 from analysis.levels import kmeans, unit_rows
 
 __all__ = ["ALPHA", "MIN_NEW_PAPERS", "MIN_RATIO", "NEW_THEME_RULES", "NewThemes", "find_new_themes"]
 
-ALPHA = 0.05
 MIN_NEW_PAPERS = 10
 # At least 4x its share before: on real Daily Papers months with a subject held out of the saved weeks (bench/
 # new_themes.py), 5x missed held-out robotics in 1 of 5 windows, 3x called a theme in 1 of 5 real months without one.
@@ -119,7 +119,6 @@ def _candidates(clusterings: dict[int, np.ndarray], is_new: np.ndarray, min_size
     """The test of every cluster of at least ``min_size`` papers (a smaller one could never hold a theme: leaving
     it out looks only at its size, never at which papers are new, and spares the correction a hopeless test)."""
     from scipy.stats import fisher_exact
-    from statsmodels.stats.multitest import multipletests
 
     n_new, n_saved = int(is_new.sum()), int((~is_new).sum())
     coarsest = clusterings[min(clusterings)]
@@ -161,7 +160,7 @@ def _candidates(clusterings: dict[int, np.ndarray], is_new: np.ndarray, min_size
             )
     table = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS[:-4])  # with its columns when no cluster is big enough
     for p, q in (("p_value", "q_value"), ("p_within", "q_within")):
-        table[q] = multipletests(table[p], method="fdr_bh")[1] if len(table) else []
+        table[q] = q_values(table[p])
     return table
 
 

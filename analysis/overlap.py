@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis._stats import ALPHA, q_values
 from analysis.errors import InputError
 
 __all__ = [
@@ -41,7 +42,6 @@ __all__ = [
     "unit_of",
 ]
 
-ALPHA = 0.05
 MAX_GROUPS = 20  # more digests than this are compared by period: single digests then have too few papers
 CLASS_RULES = (
     "A topic is unique to group D (a digest, a period or a value of the grouping column) when all its papers "
@@ -106,7 +106,6 @@ def enrichment(counts: pd.DataFrame) -> pd.DataFrame:
     ``q_value`` (Benjamini–Hochberg over all tests) to :func:`topic_digest_counts`' table.
     """
     from scipy.stats import fisher_exact
-    from statsmodels.stats.multitest import multipletests
 
     table = counts.copy()
     unit = unit_of(table)
@@ -127,7 +126,7 @@ def enrichment(counts: pd.DataFrame) -> pd.DataFrame:
         p_values.append(float(result.pvalue))
     table["odds_ratio"] = odds
     table["p_value"] = p_values
-    table["q_value"] = multipletests(p_values, method="fdr_bh")[1] if p_values else []
+    table["q_value"] = q_values(p_values)
     return table
 
 

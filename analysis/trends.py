@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis._stats import ALPHA, q_values
 from analysis.errors import InputError
 
 __all__ = [
@@ -40,7 +41,6 @@ __all__ = [
 PERIODS = ("auto", "digest", "day", "week", "month", "quarter")
 MAX_AUTO_PERIODS = 30  # auto: the finest calendar unit that gives at most this many periods
 MIN_PERIODS = 3  # a slope and a dispersion need at least 3 periods with papers
-ALPHA = 0.05
 MIN_RATIO = 1.25  # shares sum to 1: a real trend must also move the share by at least a quarter
 NEARLY_ABSENT = 5  # emerging / fading: the share at one end is at most a fifth of the other end's
 _FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q"}  # W-SUN: weeks Monday-Sunday, as ISO
@@ -285,7 +285,6 @@ def topic_trends(
     >>> trends.summary()
     'trends by month, 2025-01 – 2025-12 (12 periods): 1 rising, 1 falling'
     """
-    from statsmodels.stats.multitest import multipletests
     from statsmodels.stats.proportion import confint_proportions_2indep
 
     if "period" not in papers.columns:
@@ -347,7 +346,7 @@ def topic_trends(
     tested = table["p_value"].notna()
     table["q_value"] = np.nan
     if tested.any():
-        table.loc[tested, "q_value"] = multipletests(table.loc[tested, "p_value"], method="fdr_bh")[1]
+        table.loc[tested, "q_value"] = q_values(table.loc[tested, "p_value"])
     table["trend"] = [
         _classify(q, s, a, b, alpha) if converged else "steady"
         for q, s, a, b, converged in zip(
