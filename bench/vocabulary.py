@@ -16,22 +16,18 @@ import argparse
 import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from memory import _reset_peak, _status
 from trends import _cpu, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = Path(os.environ.get("BENCH_CORPORA", ROOT.parent / "shared" / "corpora"))
 BEGIN, END = "<!-- vocabulary: written by bench/vocabulary.py -->", "<!-- /vocabulary -->"
 N_TOPICS = 30
-
-
-def _status(field: str) -> int:
-    return int(re.search(rf"{field}:\s+(\d+) kB", Path("/proc/self/status").read_text()).group(1)) // 1024
 
 
 def _child(size: int, kind: str) -> None:
@@ -49,7 +45,7 @@ def _child(size: int, kind: str) -> None:
     documents = [" ".join(t for t, k in zip(texts, topic, strict=True) if k == g) for g in range(N_TOPICS)]
     vectorizer = {"CountVectorizer": CountVectorizer, "FrequentTermsVectorizer": FrequentTermsVectorizer}[kind]
     before = _status("VmRSS")
-    Path("/proc/self/clear_refs").write_text("5")
+    _reset_peak()
     start = time.perf_counter()
     fitted = vectorizer(stop_words=sorted(STOP_WORDS), ngram_range=(1, 3), min_df=2, token_pattern=TOKEN_PATTERN)
     counts = fitted.fit_transform(documents).tocsr()
@@ -58,7 +54,7 @@ def _child(size: int, kind: str) -> None:
     digest = hashlib.sha256(
         repr((sorted(fitted.vocabulary_.items()), counts.indices.tolist(), counts.data.tolist())).encode()
     ).hexdigest()[:16]
-    print(json.dumps({"peak": _status("VmHWM") - before, "seconds": seconds, "terms": len(fitted.vocabulary_),
+    print(json.dumps({"peak": round(_status("VmHWM") - before), "seconds": seconds, "terms": len(fitted.vocabulary_),
                       "digest": digest}))  # fmt: skip
 
 
