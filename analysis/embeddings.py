@@ -13,7 +13,7 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -285,12 +285,15 @@ class Embedder:
             vectors = model.encode(texts, batch_size=BATCH_SIZE, show_progress_bar=False, convert_to_numpy=True)
         return np.asarray(vectors, dtype=np.float32)
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Return one float32 row per text; texts already cached are not embedded again."""
+    def embed(self, texts: Sequence[str], *, before_encoding: Callable[[int], object] | None = None) -> np.ndarray:
+        """Return one float32 row per text; texts already cached are not embedded again. ``before_encoding``
+        is called with the number of texts to embed once the cache has been read, before the model loads."""
         texts = list(texts)
         keys = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in texts]
         found = self.cache.load(keys) if self.cache else {}
         missing = list(dict.fromkeys(k for k in keys if k not in found))
+        if before_encoding is not None:
+            before_encoding(len(missing))
         if missing:
             self._encode_missing(missing, dict(zip(keys, texts, strict=True)), found)
         self.n_computed_, self.n_cached_ = len(missing), len(set(keys)) - len(missing)
@@ -318,6 +321,6 @@ class Embedder:
                 found.update(zip(chunk, computed, strict=True))
                 bar.update(len(chunk))
 
-    def embed_papers(self, papers: pd.DataFrame) -> np.ndarray:
-        """Embed each paper's title and abstract (see :func:`paper_texts`)."""
-        return self.embed(paper_texts(papers))
+    def embed_papers(self, papers: pd.DataFrame, **kwargs) -> np.ndarray:
+        """Embed each paper's title and abstract (see :func:`paper_texts`; ``kwargs`` as for :meth:`embed`)."""
+        return self.embed(paper_texts(papers), **kwargs)

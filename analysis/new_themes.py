@@ -193,7 +193,7 @@ def find_new_themes(
     theme = np.full(n, -1)
     if n_new < min_new_papers or n_new == n:
         return NewThemes(pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=CANDIDATE_COLUMNS), theme)
-    points = unit_rows(np.asarray(vectors, dtype=np.float64))
+    points = unit_rows(np.asarray(vectors, dtype=np.float32))
     base = max(2, round(n_topics * n / (n - n_new)))
     # the finest clusters still average two minimum themes: finer ones could not reach the minimum size
     ks = sorted({min(base * g, max(2, n // (2 * min_new_papers))) for g in GRANULARITIES})

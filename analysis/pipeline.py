@@ -207,11 +207,18 @@ def run(paths, out: str | Path, options: RunOptions | None = None, *, log=print,
     embedder = Embedder(model, precision=precision)  # a precision that cannot run fails here, before any work
     with atomic_dir(out) as staging, connect(o.scheduler, o.workers) as client, contextlib.ExitStack() as later:
         embedder.client = client
-        vectors = embedder.embed_papers(papers)
+        browser = None
+
+        def start_browser(n_new: int) -> None:
+            # Papers not embedded before are new, so their images will be too: the browser for PNG and SVG
+            # starts now, while the embedding model loads (one core), not beside the fit's k-means (both cores:
+            # that doubled a month's placement) nor after it. A rerun's images come from the image cache and
+            # start no browser.
+            nonlocal browser
+            browser = later.enter_context(started_browser(o.static and n_new > 0))
+
+        vectors = embedder.embed_papers(papers, before_encoding=start_browser)
         clock.lap("embed")
-        # Papers embedded just now are new, so their images will be too: the browser for PNG and SVG starts
-        # now, beside the fit, not after it. A rerun's images come from the image cache and start no browser.
-        browser = later.enter_context(started_browser(o.static and embedder.n_computed_ > 0))
         result = analyse(
             papers,
             vectors,

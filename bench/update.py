@@ -2,8 +2,9 @@
 
 The saved review is ``examples/`` (1,200 Daily Papers, June 2024 - May 2025), fitted once beforehand as a
 reviewer has it (its vectors in the embedding cache). The month is June 2025 from the Daily Papers corpus of
-``../shared/corpora`` (``BENCH_CORPORA``), 100 papers drawn as ``examples/`` draws 100 a month. Each run is the
-command line in a fresh process with its own copy of that cache (so each embeds the month's papers once):
+``../shared/corpora`` (``BENCH_CORPORA``), 100 papers drawn as ``examples/`` draws 100 a month. Each run is
+:func:`analysis.pipeline.run` (what the command line calls) in a fresh process with its own copy of that cache (so
+each embeds the month's papers once), timed from the interpreter's start, with the seconds of each stage:
 
 * update: ``run MONTH --model review/model --out update/`` (placement, history, new themes, trends, figures,
   PNG/SVG, report);
@@ -18,6 +19,7 @@ topics-over-time figure to ``figures/living_review.png`` (the README's).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -44,16 +46,26 @@ def _month(folder: Path) -> Path:
     return path
 
 
-def _run(args: list, cache: Path) -> tuple[float, str]:
+# the run in a fresh process: its log on stdout, then its stage seconds (import first) as the last line
+RUN = """import json, sys, time
+start = time.perf_counter()
+from analysis.pipeline import run
+imported = time.perf_counter() - start
+result = run(sys.argv[1:-2], sys.argv[-1], model_dir=None if sys.argv[-2] == "-" else sys.argv[-2])
+print(json.dumps({"import": round(imported, 2), **result.timings}))
+"""
+
+
+def _run(inputs: list, model: Path | None, out: Path, cache: Path) -> tuple[float, dict, str]:
     env = {**os.environ, "ANALYSIS_CACHE_DIR": str(cache)}
+    args = [*map(str, inputs), str(model or "-"), str(out)]
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "analysis", "run", *map(str, args)], env=env, capture_output=True, text=True, cwd=ROOT
-    )
+    done = subprocess.run([sys.executable, "-c", RUN, *args], env=env, capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(done.stderr[-3000:])
-    return seconds, done.stdout
+    *said, stages = done.stdout.strip().splitlines()
+    return seconds, json.loads(stages), "\n".join(said)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,18 +76,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         month = _month(folder)
         cache = folder / "cache"
-        _run([ROOT / "examples", "--out", folder / "review"], cache)  # the saved review, as the reviewer has it
+        _run([ROOT / "examples"], None, folder / "review", cache)  # the saved review, as the reviewer has it
         for name in ("update", "refit"):
             shutil.copytree(cache, folder / f"cache-{name}")
-        update, said = _run(
-            [month, "--model", folder / "review" / "model", "--out", folder / "update"], folder / "cache-update"
-        )
-        refit, _ = _run([ROOT / "examples", month, "--out", folder / "refit"], folder / "cache-refit")
+        model = folder / "review" / "model"
+        update, update_stages, said = _run([month], model, folder / "update", folder / "cache-update")
+        refit, refit_stages, _ = _run([ROOT / "examples", month], None, folder / "refit", folder / "cache-refit")
         themes = pd.read_csv(folder / "update" / "new_themes.csv")
         shutil.copyfile(folder / "update" / "figures" / "topics_over_time.png", ROOT / "figures" / "living_review.png")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     lines = "\n".join(f"    {line}" for line in said.strip().splitlines())
+    stages = pd.DataFrame({"update": update_stages, "refit": refit_stages}).fillna(0.0)
+    stages.loc["interpreter start and exit"] = [update, refit] - stages.sum()
+    stages.loc["**end to end**"] = [update, refit]
+    stages.index.name = "stage (seconds)"
+    rest = [update - update_stages["embed"], refit - refit_stages["embed"]]
     section = f"""{BEGIN}
 ## A month added to a saved year
 
@@ -89,6 +105,12 @@ June 2025, embedded by each run. Both runs end to end in a fresh process (PNG an
 | update: `run MONTH --model review/model` (1,300 papers reported, {len(themes)} new themes) | {update:.1f} |
 | refit: `run examples/ MONTH` | {refit:.1f} |
 | **update / refit** | **{update / refit:.2f}x** |
+| without the month's embedding (the same papers, the same model, in both) | {rest[0] / rest[1]:.2f}x |
+
+By stage (`RunResult.timings`; `embed` loads the embedding model and embeds the month's 100 papers, alike in both
+runs; `place` is the placement and the new-theme test, `fit` the topic fit; `static` the PNG and SVG):
+
+{stages.round(2).to_markdown()}
 
 What the update said:
 

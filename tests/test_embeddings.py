@@ -43,9 +43,14 @@ def test_cache_hit_embeds_nothing_and_new_text_only(tmp_path):
     assert second._model is None  # the model was never loaded
     assert np.array_equal(vectors, again)
 
-    third = Embedder(cache=tmp_path)
-    third.embed(TEXTS + ["A third text about scaling laws."])
+    third, told = Embedder(cache=tmp_path), []
+    # told how many texts it will embed once the cache is read, before the model loads (the run starts the
+    # browser for the images then)
+    third.embed(TEXTS + ["A third text about scaling laws."], before_encoding=lambda n: told.append((n, third._model)))
     assert (third.n_computed_, third.n_cached_) == (1, 2)
+    assert told == [(1, None)]
+    second.embed(TEXTS, before_encoding=told.append)
+    assert told[-1] == 0 and second._model is None
 
 
 def test_corrupt_cache_entry_is_recomputed(tmp_path):

@@ -192,3 +192,36 @@ def test_the_readme_living_review_commands_run_as_written(tmp_path):
     assert update["is_new"].sum() == 2 and len(update) == 1202
     assert (tmp_path / "review-2025-06" / "new_themes.csv").is_file()
     assert len(load_topics(tmp_path / "review-2025-06" / "model").papers) == 1202
+
+
+def test_the_image_browser_starts_before_new_papers_are_embedded_and_not_for_a_rerun(review, monkeypatch):
+    import contextlib
+
+    from analysis import pipeline
+    from analysis.embeddings import Embedder
+
+    folder, _ = review
+    papers = pd.read_csv(ROOT / "examples" / "daily_papers_2024-06_2025-05.csv.gz", dtype=str)
+    fresh = _in_december(papers[papers["digest_date"] >= "2025-05"].head(12))
+    fresh = fresh.assign(abstract=fresh["abstract"] + " Written for the browser test.")  # embedded by no other test
+    fresh.to_csv(folder / "fresh.csv", index=False)
+    events = []
+    encode = Embedder._encode
+
+    def recorded_encode(self, texts):
+        events.append(("encode", len(texts)))
+        return encode(self, texts)
+
+    @contextlib.contextmanager
+    def recorded_browser(wanted=True):
+        events.append(("browser", wanted))
+        yield None
+
+    monkeypatch.setattr(Embedder, "_encode", recorded_encode)
+    monkeypatch.setattr(pipeline, "started_browser", recorded_browser)
+    monkeypatch.setattr(pipeline, "write_static", lambda *args, **kwargs: events.append(("static",)))
+    for out in ("fresh", "fresh-again"):
+        run([folder / "fresh.csv"], folder / out, model_dir=folder / "saved" / "model", log=_quiet)
+    # the first run starts the browser before it embeds its 12 new papers (its start overlaps the model's
+    # loading); the rerun embeds nothing, so its images are cached ones and it starts no browser
+    assert events == [("browser", True), ("encode", 12), ("static",), ("browser", False), ("static",)]
