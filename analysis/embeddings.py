@@ -9,6 +9,7 @@ embeds nothing and a new digest embeds only its new papers.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import os
@@ -211,7 +212,7 @@ class Embedder:
         Cache directory; ``None`` for ``embeddings/`` in :func:`cache_dir`, ``False`` for no cache.
     client
         A ``distributed.Client``: texts are embedded chunk by chunk as tasks on its cluster (see
-        :mod:`analysis.cluster`), and cached here as they arrive. ``None``: in this process.
+        :mod:`analysis.dask_cluster`), and cached here as they arrive. ``None``: in this process.
 
     Attributes
     ----------
@@ -272,7 +273,8 @@ class Embedder:
                 ) from None
         return self._model
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One float32 row per text, embedded now (no cache)."""
         model = self.load_model()
         if self.precision == "int8":
             return model.encode(texts)
@@ -308,11 +310,12 @@ class Embedder:
         chunks = [missing[start : start + CHUNK_SIZE] for start in range(0, len(missing), CHUNK_SIZE)]
         texts = ([text_of[k] for k in chunk] for chunk in chunks)
         if self.client is not None:
-            from analysis.cluster import encode_chunks
+            from analysis.dask_cluster import encode_chunks
 
-            done = encode_chunks(self.client, list(texts), self.model, self.precision)
+            make = functools.partial(Embedder, self.model, precision=self.precision, cache=False)
+            done = encode_chunks(self.client, list(texts), make, name=(self.model, self.precision))
         else:
-            done = enumerate(map(self._encode, texts))
+            done = enumerate(map(self.encode, texts))
         with _progress(len(missing)) as bar:
             for index, computed in done:
                 chunk = chunks[index]

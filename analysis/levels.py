@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from analysis.cluster import nearest_centroid
 from analysis.errors import InputError
+from analysis.geometry import BlockMap, nearest_centroid
 
 __all__ = [
     "LEVEL_RULES",
@@ -274,16 +274,22 @@ def share_topics(sizes, n_topics: int) -> np.ndarray:
     return counts
 
 
-def place(vectors: np.ndarray, broad_centroids: np.ndarray, centroids: np.ndarray, broad_of_fine, client=None):
+def place(
+    vectors: np.ndarray,
+    broad_centroids: np.ndarray,
+    centroids: np.ndarray,
+    broad_of_fine,
+    map_blocks: BlockMap | None = None,
+):
     """The fine topic of each row: its nearest broad centroid, then the nearest fine centroid within that broad
-    topic, the rule :class:`NestedKMeans` fits by (so fitted papers get their own topics back). With a Dask
-    ``client`` the distances are computed on its cluster."""
+    topic, the rule :class:`NestedKMeans` fits by (so fitted papers get their own topics back); ``map_blocks``
+    as in :mod:`analysis.geometry`."""
     broad_of_fine = np.asarray(broad_of_fine)
-    broad = nearest_centroid(vectors, broad_centroids, client)
+    broad = nearest_centroid(vectors, broad_centroids, map_blocks)
     fine = np.zeros(len(vectors), dtype=int)
     for group in np.unique(broad):
         rows, children = np.flatnonzero(broad == group), np.flatnonzero(broad_of_fine == group)
-        fine[rows] = children[nearest_centroid(vectors[rows], centroids[children], client)]
+        fine[rows] = children[nearest_centroid(vectors[rows], centroids[children], map_blocks)]
     return fine
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis._io import RUN_MARKER, atomic_dir, check_out_dir, plural
-from analysis.cluster import check_cluster_args, connect
+from analysis.dask_cluster import check_cluster_args, connect
 from analysis.digests import load_digests
 from analysis.embeddings import Embedder, cache_dir
 from analysis.errors import InputError, NoBrowserError
@@ -185,7 +185,7 @@ def run(paths, out: str | Path, options: RunOptions | None = None, *, log=print,
     ``precision``: the embedding arithmetic (see :func:`analysis.embeddings.choose_precision`; default: ``auto``,
     or the saved topics' precision with ``model_dir``). ``scheduler`` (a Dask scheduler's address) or
     ``workers`` (a local Dask cluster of that many processes): embed and place papers on that cluster
-    (:mod:`analysis.cluster`); the results are those of a run in one process.
+    (:mod:`analysis.dask_cluster`); the results are those of a run in one process.
     """
     o = dataclasses.replace(options or RunOptions(), **changes)
     clock = Stopwatch()

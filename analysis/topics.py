@@ -27,9 +27,9 @@ import pandas as pd
 
 from analysis._bertopic import bertopic_class, bertopic_text, load_bertopic
 from analysis._io import quiet_logger
-from analysis.cluster import nearest_centroid
 from analysis.embeddings import Embedder, paper_texts
 from analysis.errors import InputError
+from analysis.geometry import nearest_centroid
 from analysis.labels import STOP_WORDS, count_phrases, phrase_labels, sampled, with_keywords
 from analysis.levels import (
     Granularity,
@@ -142,10 +142,16 @@ class TopicResult:
             )
             embeddings = embedder.embed_papers(papers)
         vectors = _normalise(np.asarray(embeddings))
+        map_blocks = None
+        if client is not None:
+            from analysis.dask_cluster import block_map
+
+            map_blocks = block_map(client)
         if self.broad_centroids is not None:
-            nearest = place(vectors, self.broad_centroids, self.centroids, self.topics["broad_topic"], client)
+            nearest = place(vectors, self.broad_centroids, self.centroids, self.topics["broad_topic"], map_blocks)
         else:
-            nearest = nearest_centroid(vectors, self.centroids if self.centroids is not None else self.centres, client)
+            centroids = self.centroids if self.centroids is not None else self.centres
+            nearest = nearest_centroid(vectors, centroids, map_blocks)
         similarity = np.einsum("ij,ij->i", vectors, self.centres[nearest]) if len(vectors) else np.zeros(0)
         out = papers.copy()
         out["topic"] = self.topics["topic"].to_numpy()[nearest].astype(int)

@@ -115,7 +115,7 @@ def main(argv=None) -> int:
             return model.encode(batch, batch_size=8)
 
     options["bf16 autocast, batch 8"] = bf16
-    options["OpenVINO int8, batch 16 (analysis.int8: used by auto)"] = Embedder(precision="int8", cache=False)._encode
+    options["OpenVINO int8, batch 16 (analysis.int8: used by auto)"] = Embedder(precision="int8", cache=False).encode
     try:
         with tempfile.TemporaryDirectory() as tmp:
             sessions = _onnx_sessions(model, Path(tmp))

@@ -95,7 +95,15 @@ def _child(corpus: str, size: str, out: str) -> None:
         (pipeline.RunResult, "write", "write"),
     ]:
         peaks.wrap(owner, name, stage)
-    paths = [corpus] if size != "arxiv10k" else [_sample(corpus, out)]
+    paths = [corpus]
+    if size == "arxiv10k":
+        paths = [_sample(corpus, out)]
+    elif size == "synthetic150k":
+        paths = [_synthetic(corpus, out)]
+        embed_papers = Embedder.embed_papers
+        Embedder.embed_papers = functools.wraps(embed_papers)(
+            lambda self, papers, **k: _perturbed(embed_papers, self, papers, **k)
+        )
     pipeline.run(paths, Path(out) / "run", static=False, log=lambda _: None)
     print(json.dumps({"base_mb": base, "peak_mb": peaks.stack[0], "rows": peaks.rows}))
 
@@ -109,12 +117,40 @@ def _sample(corpus: str, folder: str) -> str:
     return str(path)
 
 
+COPIES = 4  # synthetic150k: each arXiv abstract four times, three of them with a perturbed vector
+NOISE = 0.032  # per dimension: a perturbed unit vector keeps a cosine of about 0.85 to its original
+
+
+def _synthetic(corpus: str, folder: str) -> str:
+    """The 37,620 arXiv abstracts :data:`COPIES` times (150,480 papers): copy ``k`` > 0 has the id ``ID-sk``."""
+    import pandas as pd
+
+    frame = pd.read_json(corpus, lines=True, dtype={"id": str})
+    copies = [frame.assign(id=frame["id"] + ("" if k == 0 else f"-s{k}")) for k in range(COPIES)]
+    path = Path(folder) / "synthetic150k.jsonl.gz"
+    pd.concat(copies, ignore_index=True).to_json(path, orient="records", lines=True)
+    return str(path)
+
+
+def _perturbed(embed_papers, embedder, papers, **kwargs):
+    """The real (cached) vectors of the papers' texts, those of the copies (``-sk`` ids) moved by Gaussian noise
+    of :data:`NOISE` per dimension and scaled back to length 1 (the same noise on every run)."""
+    import numpy as np
+
+    vectors = embed_papers(embedder, papers, **kwargs)
+    copy = papers["paper_id"].astype(str).str.contains(r"-s\d+$").to_numpy()
+    noise = np.random.default_rng(0).standard_normal(vectors.shape).astype(np.float32) * NOISE
+    moved = vectors + np.where(copy[:, None], noise, 0)
+    return (moved / np.linalg.norm(moved, axis=1, keepdims=True)).astype(np.float32)
+
+
 SIZES = {
     "seeds": ROOT / "data",
     "hf4k": CORPORA / "hf_daily_papers_2024-05_2025-06.jsonl.gz",
     "arxiv6k": CORPORA / "arxiv_cs_2025_balanced.jsonl.gz",
     "arxiv10k": CORPORA / ARXIV,
     "arxiv37k": CORPORA / ARXIV,
+    "synthetic150k": CORPORA / ARXIV,
 }
 
 
@@ -122,8 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"), help="results file")
+    parser.add_argument("--section", default="", help="write a section of this name (e.g. large) beside the default")
     args = parser.parse_args(argv)
     from trends import _cpu, write_section
+
+    begin, end = (BEGIN.replace("memory:", f"memory {args.section}:"), END.replace("memory", f"memory {args.section}"))
+    begin, end = (begin, end) if args.section else (BEGIN, END)
 
     results = {}
     for size in args.sizes:
@@ -153,16 +193,19 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {stage} | " + " | ".join(cells) + " |")
     lines.append("| **whole run (peak)** | " + " | ".join(f"**{r['peak_mb']:,.0f}**" for r in results.values()) + " |")
     lines.append("| after imports | " + " | ".join(f"{r['base_mb']:,.0f}" for r in results.values()) + " |")
-    section = f"""{BEGIN}
-## Memory per stage (issue 28)
+    command = " ".join(
+        ["python bench/memory.py --sizes", *args.sizes] + (["--section", args.section] * bool(args.section))
+    )
+    section = f"""{begin}
+## Memory per stage (issue 28){f": {args.section}" if args.section else ""}
 
-Date: {time.strftime("%Y-%m-%d")}. CPU: {_cpu()}. Command: `python bench/memory.py --sizes {" ".join(args.sizes)}`.
+Date: {time.strftime("%Y-%m-%d")}. CPU: {_cpu()}. Command: `{command}`.
 Warm runs (every vector in the cache), PNG/SVG off; each cell: the stage's peak resident memory / what the
 process held when it ended (its time). A stage's peak includes the stages inside it (the fit's parts).
 
 {chr(10).join(lines)}
-{END}"""
-    write_section(Path(args.out), section, BEGIN, END)
+{end}"""
+    write_section(Path(args.out), section, begin, end)
     print(section)
     return 0
 

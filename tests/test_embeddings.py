@@ -131,7 +131,7 @@ def test_an_interrupted_embedding_resumes_from_its_cached_chunks(tmp_path, monke
     reference = Embedder(cache=False).embed(texts)
     monkeypatch.setattr(embeddings, "CHUNK_SIZE", 2)
     calls = []
-    real_encode = Embedder._encode
+    real_encode = Embedder.encode
 
     def encode_then_die(self, chunk):
         calls.append(len(chunk))
@@ -139,12 +139,12 @@ def test_an_interrupted_embedding_resumes_from_its_cached_chunks(tmp_path, monke
             raise KeyboardInterrupt  # the user gave up during the second chunk
         return real_encode(self, chunk)
 
-    monkeypatch.setattr(Embedder, "_encode", encode_then_die)
+    monkeypatch.setattr(Embedder, "encode", encode_then_die)
     with pytest.raises(KeyboardInterrupt):
         Embedder(cache=tmp_path).embed(texts)
     assert len(list(tmp_path.rglob("*.npz"))) == 1  # the first chunk was kept
 
-    monkeypatch.setattr(Embedder, "_encode", real_encode)
+    monkeypatch.setattr(Embedder, "encode", real_encode)
     resumed = Embedder(cache=tmp_path)
     vectors = resumed.embed(texts)
     assert (resumed.n_computed_, resumed.n_cached_) == (3, 2)

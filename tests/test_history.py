@@ -206,7 +206,7 @@ def test_the_image_browser_starts_before_new_papers_are_embedded_and_not_for_a_r
     fresh = fresh.assign(abstract=fresh["abstract"] + " Written for the browser test.")  # embedded by no other test
     fresh.to_csv(folder / "fresh.csv", index=False)
     events = []
-    encode = Embedder._encode
+    encode = Embedder.encode
 
     def recorded_encode(self, texts):
         events.append(("encode", len(texts)))
@@ -217,7 +217,7 @@ def test_the_image_browser_starts_before_new_papers_are_embedded_and_not_for_a_r
         events.append(("browser", wanted))
         yield None
 
-    monkeypatch.setattr(Embedder, "_encode", recorded_encode)
+    monkeypatch.setattr(Embedder, "encode", recorded_encode)
     monkeypatch.setattr(pipeline, "started_browser", recorded_browser)
     monkeypatch.setattr(pipeline, "write_static", lambda *args, **kwargs: events.append(("static",)))
     for out in ("fresh", "fresh-again"):

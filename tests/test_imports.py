@@ -81,3 +81,17 @@ def test_a_warm_update_imports_nothing_heavy_and_extends_the_saved_map(seed_resu
     assert len(after) == len(before) + 78
     assert after[["map_x", "map_y"]].iloc[: len(before)].equals(before[["map_x", "map_y"]])
     assert after[["map_x", "map_y"]].notna().all().all()
+
+
+def test_the_dask_backend_and_the_placement_rule_import_no_stage_of_the_package():
+    # one-way: the embedder and the placement hand work to the Dask backend, which knows neither
+    loaded = _python(
+        "import json, sys, analysis\n"
+        "before = set(sys.modules)\n"
+        "import analysis.dask_cluster, analysis.geometry\n"
+        "print(json.dumps(sorted(m for m in set(sys.modules) - before if m.startswith('analysis.'))))"
+    )
+    assert loaded == ["analysis.dask_cluster", "analysis.geometry"]
+    for module in ("dask_cluster", "geometry"):  # not even inside a function
+        source = (ROOT / "analysis" / f"{module}.py").read_text()
+        assert "analysis.embeddings" not in source and "from analysis.topics" not in source

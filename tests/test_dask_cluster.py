@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from helpers import DATA, SEED_A, SEED_B
 
-import analysis.cluster as cluster_module
-from analysis import embeddings
-from analysis.cluster import check_cluster_args, nearest_centres
+import analysis.dask_cluster as cluster_module
+from analysis import embeddings, geometry
+from analysis.dask_cluster import block_map, check_cluster_args
 from analysis.pipeline import run
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is part of the dev install")
@@ -53,11 +53,11 @@ def test_nearest_centres_on_the_cluster_equal_numpy(cluster):
     _, client = cluster
     rng = np.random.default_rng(0)
     vectors, centres = rng.normal(size=(1000, 8)).astype(np.float32), rng.normal(size=(5, 8)).astype(np.float32)
-    cluster_module.PLACE_CHUNK, original = 128, cluster_module.PLACE_CHUNK  # several blocks
+    geometry.BLOCK_ROWS, original = 128, geometry.BLOCK_ROWS  # several blocks
     try:
-        nearest, best = nearest_centres(vectors, centres, client)
+        nearest, best = geometry.nearest_centres(vectors, centres, block_map(client))
     finally:
-        cluster_module.PLACE_CHUNK = original
+        geometry.BLOCK_ROWS = original
     assert np.array_equal(nearest, (vectors @ centres.T).argmax(1))
     assert np.allclose(best, (vectors @ centres.T).max(1))
 
