@@ -68,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     from analysis.embeddings import Embedder
     from analysis.figures import build_figures
     from analysis.overlap import choose_unit, overlap_tables
+    from analysis.pipeline import Stopwatch, periods_and_trends
     from analysis.report import render_report
-    from analysis.trends import assign_periods, topic_trends
 
     papers = year_of_digests()
     n_topics = papers["topic"].nunique()
@@ -80,25 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     terms = pd.DataFrame(
         [(t, f"Theme {t}", "term", 1.0) for t in range(n_topics)], columns=["topic", "topic_label", "term", "weight"]
     )
-    stages, last = {}, time.perf_counter()
-
-    def lap(name):
-        nonlocal last
-        now = time.perf_counter()
-        stages[name], last = now - last, now
-
-    dated = assign_periods(papers)
-    lap("periods")
-    trends = topic_trends(dated)
-    lap("trend tests")
+    clock = Stopwatch()  # the pipeline's own stages, timed as a run times them
+    dated, trends = periods_and_trends(papers, log=lambda _: None)
+    clock.lap("periods and trend tests")
     overlap = overlap_tables(dated, by=choose_unit(dated))
-    lap("overlap by period")
+    clock.lap("overlap by period")
     figures = build_figures(
         dated, topics, terms, rng.normal(size=(n_topics, 8)), overlap, rng.normal(size=(len(dated), 2)), trends
     )
-    lap("figures")
+    clock.lap("figures")
     report = render_report(dated, topics, overlap, figures, {}, trends=trends)
-    lap("report")
+    clock.lap("report")
+    stages = clock.seconds
     trend_step = sum(stages.values())
 
     sample = load_digests(ROOT / "examples").head(300)
