@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 
 from analysis._io import RUN_MARKER, atomic_dir, check_out_dir, plural
+from analysis.browser import started_browser
 from analysis.dask_cluster import check_cluster_args, connect
 from analysis.digests import load_digests
 from analysis.embeddings import Embedder, cache_dir
 from analysis.errors import InputError, NoBrowserError
-from analysis.figures import build_figures
-from analysis.figures.export import started_browser, write_html, write_static
+from analysis.export import write_html, write_static
+from analysis.figure_set import build_figures
 from analysis.history import MAP_COLUMNS, update
 from analysis.history import adopt as adopt_themes
 from analysis.levels import check_counts, unit_rows
@@ -78,7 +79,7 @@ class RunResult:
 
     def write(self, directory: Path) -> None:
         """Write the tables, the HTML figures, the report and ``model/`` into ``directory`` (images: see
-        :func:`analysis.figures.export.write_static`)."""
+        :func:`analysis.export.write_static`)."""
         directory = Path(directory)
         write_html(self.figures, directory / "figures")
         save_topics(self.model, directory / "model")

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from analysis import __version__
 from analysis._io import plural
-from analysis.figures import caption
+from analysis.figure_set import caption
 from analysis.labels import LABEL_RULES
 from analysis.levels import LEVEL_RULES
 from analysis.new_themes import NEW_THEME_RULES

@@ -262,7 +262,7 @@ def _ratios(all_results: dict) -> str:
 def _scaling_figure(all_results: dict, path: Path) -> None:
     from plotly.subplots import make_subplots
 
-    from analysis.figures.export import write_static
+    from analysis.export import write_static
     from analysis.figures.theme import finish
 
     figure = make_subplots(rows=1, cols=2, subplot_titles=["time (s)", "peak memory (MB)"])

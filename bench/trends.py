@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from analysis.digests import load_digests
     from analysis.embeddings import Embedder
-    from analysis.figures import build_figures
+    from analysis.figure_set import build_figures
     from analysis.overlap import choose_unit, overlap_tables
     from analysis.pipeline import Stopwatch, periods_and_trends
     from analysis.report import render_report

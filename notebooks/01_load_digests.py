@@ -27,7 +27,7 @@ out_dir = "../out/notebooks"
 import plotly.express as px
 
 from analysis import load_digests
-from analysis.figures import use_notebook_renderer
+from analysis.notebook import use_notebook_renderer
 
 use_notebook_renderer()  # figures also as PNG, so the executed notebook shows them anywhere
 
@@ -52,8 +52,15 @@ per_digest
 
 # %%
 lengths = papers.assign(abstract_words=papers["abstract"].str.split().str.len())
-px.histogram(lengths, x="abstract_words", color="digest", barmode="overlay", nbins=40,
-             title="Abstract length in words", template="plotly_white")
+px.histogram(
+    lengths,
+    x="abstract_words",
+    color="digest",
+    barmode="overlay",
+    nbins=40,
+    title="Abstract length in words",
+    template="plotly_white",
+)
 
 # %% [markdown]
 # ## Papers in more than one digest

@@ -25,7 +25,8 @@ out_dir = "../out/notebooks"
 
 # %%
 from analysis import fit_topics, load_digests, relabel_topics
-from analysis.figures import document_map, top_terms, topic_hierarchy, topic_treemap, use_notebook_renderer
+from analysis.figures import document_map, top_terms, topic_hierarchy, topic_treemap
+from analysis.notebook import use_notebook_renderer
 from analysis.projection import project_2d
 
 use_notebook_renderer()  # figures also as PNG, so the executed notebook shows them anywhere
@@ -33,7 +34,9 @@ use_notebook_renderer()  # figures also as PNG, so the executed notebook shows t
 papers = load_digests(*data_paths)
 result = fit_topics(papers, seed=seed)
 print(*result.messages, sep="\n")
-print(f"{len(result.topics)} fine topics in {len(result.broad)} broad topics, counts chosen by {result.granularity.chosen_by}")
+print(
+    f"{len(result.topics)} fine topics in {len(result.broad)} broad topics, counts chosen by {result.granularity.chosen_by}"
+)
 result.broad[["broad_topic", "label", "size", "n_topics", "stability", "topics"]]
 
 # %% [markdown]

@@ -29,8 +29,8 @@ from analysis.figures import (
     digest_similarity_matrix,
     digest_topic_heatmap,
     topic_sizes,
-    use_notebook_renderer,
 )
+from analysis.notebook import use_notebook_renderer
 from analysis.overlap import CLASS_RULES
 
 use_notebook_renderer()  # figures also as PNG, so the executed notebook shows them anywhere
@@ -89,7 +89,9 @@ tables.shared_papers
 # %%
 from pathlib import Path
 
-from analysis.figures.export import write_html
+from analysis.export import write_html
 
-write_html({"topic_sizes": topic_sizes(tables.counts), "digest_topic_heatmap": digest_topic_heatmap(tables.counts)},
-           Path(out_dir) / "figures")
+write_html(
+    {"topic_sizes": topic_sizes(tables.counts), "digest_topic_heatmap": digest_topic_heatmap(tables.counts)},
+    Path(out_dir) / "figures",
+)

@@ -95,4 +95,6 @@ from analysis.figures.export import write_html
 
 Path(out_dir).mkdir(parents=True, exist_ok=True)
 trends.table.to_csv(Path(out_dir) / "trends.csv", index=False)
-write_html({"topics_over_time": topics_over_time(trends), "trend_changes": trend_changes(trends)}, Path(out_dir) / "figures")
+write_html(
+    {"topics_over_time": topics_over_time(trends), "trend_changes": trend_changes(trends)}, Path(out_dir) / "figures"
+)

@@ -32,7 +32,7 @@ out_dir = "../out/notebooks"
 import os
 from pathlib import Path
 
-from analysis.figures import use_notebook_renderer
+from analysis.notebook import use_notebook_renderer
 from analysis.pipeline import run
 
 use_notebook_renderer()  # figures also as PNG, so the executed notebook shows them anywhere

@@ -6,8 +6,8 @@ import plotly.graph_objects as go
 import pytest
 from helpers import SEED_FIGURES
 
+from analysis.figure_set import build_figures
 from analysis.figures import (
-    build_figures,
     digest_butterfly,
     digest_similarity_matrix,
     document_map,

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.figures import build_figures
-from analysis.figures.export import find_browser, write_static
+from analysis.browser import find_browser
+from analysis.export import write_static
+from analysis.figure_set import build_figures
 from analysis.overlap import choose_unit, overlap_tables
 from analysis.report import render_report
 from analysis.trends import assign_periods, topic_trends
