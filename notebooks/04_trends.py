@@ -27,7 +27,7 @@ out_dir = "../out/notebooks"
 
 # %%
 from analysis import fit_topics, load_digests
-from analysis.figures import use_notebook_renderer
+from analysis.notebook import use_notebook_renderer
 from analysis.trends import TREND_RULES, assign_periods, period_table, period_unit, topic_trends
 
 use_notebook_renderer()  # figures also as PNG, so the executed notebook shows them anywhere
@@ -91,7 +91,7 @@ for row in trends.table[trends.table["trend"] != "steady"].itertuples():
 # %%
 from pathlib import Path
 
-from analysis.figures.export import write_html
+from analysis.export import write_html
 
 Path(out_dir).mkdir(parents=True, exist_ok=True)
 trends.table.to_csv(Path(out_dir) / "trends.csv", index=False)
