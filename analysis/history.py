@@ -55,7 +55,7 @@ class Update:
         New rows dropped because the saved papers already hold them (same digest and paper).
     saved_map : ndarray or None
         The saved papers' places on the document map (one row each, first in ``papers``); None where the save
-        has none (made before maps were kept, or without papers).
+        has none (its papers were never placed on a map).
     """
 
     papers: pd.DataFrame
@@ -121,7 +121,7 @@ def update(
     """Place ``papers`` (with their ``vectors``) onto the ``saved`` topics (a loaded
     :class:`~analysis.topics.TopicResult` whose ``papers`` is its history, embedded as ``history_vectors``) and
     test saved + new papers for new themes."""
-    history = saved.papers if saved.papers is not None else pd.DataFrame(columns=papers.columns)
+    history = saved.papers
     saved_map = None
     if set(MAP_COLUMNS) <= set(history.columns):
         saved_map = history[MAP_COLUMNS].to_numpy(dtype=float)

@@ -29,7 +29,6 @@ from analysis._bertopic import bertopic_class, bertopic_text, load_bertopic
 from analysis._io import quiet_logger
 from analysis.embeddings import Embedder, paper_texts
 from analysis.errors import InputError
-from analysis.geometry import nearest_centroid
 from analysis.labels import STOP_WORDS, count_phrases, phrase_labels, sampled, with_keywords
 from analysis.levels import (
     Granularity,
@@ -73,7 +72,7 @@ class TopicResult:
 
     Attributes
     ----------
-    papers : DataFrame or None
+    papers : DataFrame
         The papers fitted on, with ``topic`` (int), ``topic_label`` (str), ``broad_topic`` and
         ``broad_topic_label`` added; for loaded topics, the papers they were saved with (an update's history:
         every earlier update's papers too), without a run's own columns.
@@ -97,16 +96,14 @@ class TopicResult:
         How the two counts were chosen, with the evidence; None for loaded topics.
     messages : list of str
         What a user should know, e.g. that a tiny corpus was kept in one topic.
-    centroids : ndarray or None
-        The k-means centres (one row per topic, not normalised) that :meth:`assign` places papers by; None in
-        topics saved before they were kept (placed by ``centres`` then).
-    broad_centroids : ndarray or None
+    centroids : ndarray
+        The k-means centres (one row per topic, not normalised) that :meth:`assign` places papers by.
+    broad_centroids : ndarray
         The broad level's k-means centres (one row per broad topic): :meth:`assign` places a paper in the
-        nearest broad topic first, then in its nearest fine topic there; None in topics saved before the
-        levels were fitted top down (placed by the fine centroids alone then).
+        nearest broad topic first, then in its nearest fine topic there.
     """
 
-    papers: pd.DataFrame | None
+    papers: pd.DataFrame
     topics: pd.DataFrame
     broad: pd.DataFrame
     model: object
@@ -147,11 +144,7 @@ class TopicResult:
             from analysis.dask_cluster import block_map
 
             map_blocks = block_map(client)
-        if self.broad_centroids is not None:
-            nearest = place(vectors, self.broad_centroids, self.centroids, self.topics["broad_topic"], map_blocks)
-        else:
-            centroids = self.centroids if self.centroids is not None else self.centres
-            nearest = nearest_centroid(vectors, centroids, map_blocks)
+        nearest = place(vectors, self.broad_centroids, self.centroids, self.topics["broad_topic"], map_blocks)
         similarity = np.einsum("ij,ij->i", vectors, self.centres[nearest]) if len(vectors) else np.zeros(0)
         out = papers.copy()
         out["topic"] = self.topics["topic"].to_numpy()[nearest].astype(int)
@@ -470,14 +463,11 @@ def save_topics(result: TopicResult, directory: str | Path) -> None:
             "broad": result.broad.to_dict(orient="list"),
             "centres": {t: c.tolist() for t, c in zip(ids, result.centres, strict=True)},
         }
-        if result.centroids is not None:
-            meta["centroids"] = {t: c.tolist() for t, c in zip(ids, result.centroids, strict=True)}
-        if result.broad_centroids is not None:
-            meta["broad_centroids"] = result.broad_centroids.tolist()
+        meta["centroids"] = {t: c.tolist() for t, c in zip(ids, result.centroids, strict=True)}
+        meta["broad_centroids"] = result.broad_centroids.tolist()
         meta["terms"] = result.terms.to_dict(orient="list")
         (staging / _META_FILE).write_text(json.dumps(meta, indent=1))
-        if result.papers is not None:
-            _history(result.papers).to_parquet(staging / _PAPERS_FILE, index=False)
+        _history(result.papers).to_parquet(staging / _PAPERS_FILE, index=False)
 
 
 def _history(papers: pd.DataFrame) -> pd.DataFrame:
@@ -509,26 +499,30 @@ def check_model_dir(directory: str | Path, flag: str = "--model") -> None:
 
 def load_topics(directory: str | Path) -> TopicResult:
     """Load topics saved by :func:`save_topics` (offline: the embedding model is not part of the save). ``papers``
-    is the table of the papers they hold (None in saves made before it was kept); their embeddings are not
-    saved (they are in the embedding cache), so ``embeddings`` is None."""
+    is the table of the papers they hold; their embeddings are not saved (they are in the embedding cache), so
+    ``embeddings`` is None. Topics saved by an earlier version, without the parts an update needs, are refused
+    with a one-line hint."""
     directory = Path(directory)
     check_model_dir(directory)
-    meta_path = directory / _META_FILE
+    meta_path, papers_path = directory / _META_FILE, directory / _PAPERS_FILE
     try:
         meta = json.loads(meta_path.read_text())
+    except ValueError as error:
+        raise InputError(f"{meta_path}: corrupt saved topic model ({error})") from None
+    missing = [part for part in ("centroids", "broad_centroids", "terms") if part not in meta]
+    missing += [] if papers_path.is_file() else [_PAPERS_FILE]
+    if missing:
+        raise InputError(
+            f"{directory}: topics saved by an earlier version of digest-topics (no {', '.join(missing)}); "
+            "fit them again with run to save topics this version can update"
+        )
+    try:
         topics, broad = pd.DataFrame(meta["topics"]), pd.DataFrame(meta["broad"])
         centres = _normalise(np.array([meta["centres"][str(t)] for t in topics["topic"]], dtype=np.float32))
-        centroids = (
-            np.array([meta["centroids"][str(t)] for t in topics["topic"]], dtype=np.float32)
-            if "centroids" in meta
-            else None
-        )
-        broad_centroids = np.array(meta["broad_centroids"], dtype=np.float32) if "broad_centroids" in meta else None
+        centroids = np.array([meta["centroids"][str(t)] for t in topics["topic"]], dtype=np.float32)
+        broad_centroids = np.array(meta["broad_centroids"], dtype=np.float32)
     except (ValueError, KeyError) as error:
         raise InputError(f"{meta_path}: corrupt saved topic model ({error})") from None
     model = load_bertopic(str(directory / "bertopic"))
-    terms = pd.DataFrame(meta["terms"]) if "terms" in meta else terms_frame(model, topics)
-    papers_path = directory / _PAPERS_FILE
-    papers = pd.read_parquet(papers_path) if papers_path.is_file() else None
-    params = meta["params"]
+    terms, papers, params = pd.DataFrame(meta["terms"]), pd.read_parquet(papers_path), meta["params"]
     return TopicResult(papers, topics, broad, model, None, terms, centres, params, None, [], centroids, broad_centroids)

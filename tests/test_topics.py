@@ -117,6 +117,24 @@ def test_load_refuses_a_folder_that_is_not_a_model(tmp_path):
         load_topics(tmp_path)
 
 
+def test_topics_saved_by_an_earlier_version_are_refused_with_a_hint(tmp_path, seed_result):
+    import json
+    import shutil
+
+    seed_result.save(tmp_path / "model")
+    meta = json.loads((tmp_path / "model" / "digest_topics.json").read_text())
+    shutil.copytree(tmp_path / "model", tmp_path / "old")
+    (tmp_path / "old" / "papers.parquet").unlink()  # saved before the papers were kept
+    old_meta = {k: v for k, v in meta.items() if k not in ("centroids", "broad_centroids")}
+    (tmp_path / "old" / "digest_topics.json").write_text(json.dumps(old_meta))
+    with pytest.raises(ValueError) as refused:
+        load_topics(tmp_path / "old")
+    assert str(refused.value) == (
+        f"{tmp_path / 'old'}: topics saved by an earlier version of digest-topics (no centroids, broad_centroids, "
+        "papers.parquet); fit them again with run to save topics this version can update"
+    )
+
+
 def _cli(*args):
     return subprocess.run([sys.executable, "-m", "analysis", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
 
