@@ -1,6 +1,6 @@
 """Load digests of paper abstracts into one tidy *papers frame*.
 
-Each reader (:mod:`analysis.pages` for page text, :mod:`analysis.tables` for tables; both decode files with
+Each reader (:mod:`analysis.pages` for page text, :mod:`analysis.table_inputs` for tables; both decode files with
 :mod:`analysis.sources`) turns one file into rows of ``title``/``abstract`` (plus what the file carries);
 ``load_digests`` adds the columns every later stage relies on: ``digest``, ``digest_date``, ``position``,
 ``paper_id`` and ``n_digests``. Every refusal is a :class:`DigestError` naming the file and, where it applies,
@@ -36,7 +36,7 @@ from analysis.sources import (
     format_suffix,
     normalise_text,
 )
-from analysis.tables import read_table, table_papers
+from analysis.table_inputs import read_table, table_papers
 
 __all__ = ["DigestError", "DigestWarning", "load_digests", "parse_page_text", "PAPER_COLUMNS"]
 

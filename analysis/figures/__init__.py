@@ -7,9 +7,9 @@ from analysis.figures.compare import digest_butterfly, digest_similarity_matrix
 from analysis.figures.docmap import document_map
 from analysis.figures.heatmap import digest_topic_heatmap
 from analysis.figures.hierarchy import topic_hierarchy
-from analysis.figures.levels import topic_treemap
 from analysis.figures.sizes import topic_sizes
 from analysis.figures.terms import top_terms
+from analysis.figures.treemap import topic_treemap
 from analysis.figures.trends import topics_over_time, trend_changes
 
 __all__ = [
