@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):  # lazy: `import analysis` stays fast for the loader and the CLI's --help
-    if name in {"fit_topics", "relabel_topics", "load_topics", "save_topics", "TopicResult"}:
+    if name in {"fit_topics", "relabel_topics", "load_topics", "save_topics", "TopicModel", "TopicResult"}:
         from analysis import topics
 
         return getattr(topics, name)
@@ -50,5 +50,6 @@ __all__ = [
     "relabel_topics",
     "save_topics",
     "topic_trends",
+    "TopicModel",
     "TopicResult",
 ]

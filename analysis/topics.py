@@ -42,6 +42,7 @@ from analysis.levels import (
 )
 
 __all__ = [
+    "TopicModel",
     "TopicResult",
     "broad_level",
     "check_model_dir",
@@ -284,6 +285,136 @@ def terms_frame(model, topics: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["topic", "topic_label", "term", "weight"])
 
 
+class TopicModel:
+    """The topic fit as a scikit-learn estimator: configured by keyword, :meth:`fit` returns the model itself,
+    and what it learned ends in ``_``; :meth:`transform` places papers onto the fitted topics.
+
+    Parameters
+    ----------
+    n_topics, n_broad
+        Numbers of fine and broad topics; by default chosen from the data (:func:`analysis.levels.choose_counts`).
+    seed
+        Seed for every random step of the fit: the same papers and seed give the same topics.
+    embedder
+        The :class:`~analysis.embeddings.Embedder` (default: the bundled model, cached).
+
+    Attributes
+    ----------
+    result_ : TopicResult
+        Everything the fit made, as :func:`fit_topics` returns it (saved with ``result_.save``).
+    topics_, broad_, terms_ : DataFrame
+        The fine topics, the broad topics and the top terms (see :class:`TopicResult`).
+    labels_ : ndarray of int
+        Each fitted paper's fine topic.
+    centres_, centroids_, broad_centroids_ : ndarray
+        The unit-length direction of each topic's papers, and the k-means centres of each level that
+        :meth:`transform` places papers by.
+    granularity_ : Granularity
+        How the two counts were chosen, with the evidence.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_topics: int | None = None,
+        n_broad: int | None = None,
+        seed: int = 42,
+        embedder: Embedder | None = None,
+    ):
+        self.n_topics, self.n_broad, self.seed, self.embedder = n_topics, n_broad, seed, embedder
+
+    def fit(self, papers: pd.DataFrame, embeddings: np.ndarray | None = None) -> TopicModel:
+        """Fit the topics of ``papers`` (the frame of :func:`analysis.load_digests`; ``embeddings``: one row per
+        paper, by default embedded with ``embedder``); returns the model."""
+        seed, n_topics, n_broad = self.seed, self.n_topics, self.n_broad
+        if papers.empty:
+            raise InputError("no papers to fit topics on")
+        n_papers = len(papers)
+        check_counts(n_papers, n_topics, n_broad)
+        embedder = self.embedder or Embedder()
+        vectors = _normalise(embedder.embed_papers(papers) if embeddings is None else np.asarray(embeddings))
+        if len(vectors) != n_papers:
+            raise InputError(f"embeddings have {len(vectors)} rows for {n_papers} papers")
+        counts = choose_counts(vectors, n_topics=n_topics, n_broad=n_broad)
+        messages = []
+        if n_topics is None and counts.n_topics == 1:
+            are = "paper is" if n_papers == 1 else "papers are"
+            messages.append(f"{n_papers} {are} too few to split into topics: all are in one")
+        model = _build_model(n_papers, counts.n_topics, counts.n_broad, seed)
+        texts = paper_texts(papers)
+        fine = np.asarray(model.fit_transform(texts, vectors)[0]).astype(int)
+        n_fine = fine.max() + 1
+        nested = model.hdbscan_model  # BERTopic renumbers topics by size: find each topic's own cluster
+        cluster_of = nested.labels_[[np.flatnonzero(fine == t)[0] for t in range(n_fine)]]
+        broad_of_fine = nested.broad_of_fine_[cluster_of]
+        broad = broad_of_fine[fine]
+        centres = group_centres(vectors, fine, range(n_fine)).astype(np.float32)
+        similarity = np.einsum("ij,ij->i", vectors, centres[fine])
+        broad_centres = group_centres(vectors, broad, range(broad.max() + 1)).astype(np.float32)
+        broad_similarity = np.einsum("ij,ij->i", vectors, broad_centres[broad])
+        fine_stability, broad_stability = topic_stability(vectors, fine, broad_of_fine, seed=seed)
+
+        fine_terms, fine_names, broad_terms, broad_names = label_levels(
+            model, texts, fine, broad_of_fine, similarity, broad_similarity, with_keywords(texts, papers)
+        )
+        fine_labels, broad_labels = fine_names.labels, broad_names.labels
+        topics = _level_table(papers, fine, fine_terms, similarity, fine_names)
+        topics.insert(0, "topic", range(n_fine))
+        topics = topics.assign(
+            stability=fine_stability.round(3),
+            broad_topic=broad_of_fine,
+            broad_topic_label=[broad_labels[b] for b in broad_of_fine],
+        )
+        broad_table = _level_table(papers, broad, broad_terms, broad_similarity, broad_names)
+        broad_table.insert(0, "broad_topic", range(len(broad_labels)))
+        broad_table.insert(3, "n_topics", np.bincount(broad_of_fine))
+        broad_table.insert(
+            4, "topics", [" | ".join(topics.loc[broad_of_fine == b, "label"]) for b in range(len(broad_labels))]
+        )
+        broad_table["stability"] = broad_stability.round(3)
+        model.set_topic_labels(dict(enumerate(fine_labels)))
+        out = papers.copy()
+        out["topic"] = fine
+        out["topic_label"] = [fine_labels[t] for t in fine]
+        out["broad_topic"] = broad
+        out["broad_topic_label"] = [broad_labels[b] for b in broad]
+        params = {
+            "seed": seed,
+            "n_topics": int(n_fine),
+            "n_broad": len(broad_labels),
+            "topic counts": "as given" if n_topics is not None and n_broad is not None else counts.chosen_by,
+            "n_papers": n_papers,
+            "embedding_model": embedder.model,
+            "precision": embedder.precision,
+            "clustering": "spherical k-means, top down: broad topics, then fine topics within each",
+            "novelty_threshold": float(np.quantile(similarity, NOVELTY_QUANTILE)),
+        }
+        terms = terms_frame(model, topics)
+        self.result_ = result = TopicResult(
+            out,
+            topics,
+            broad_table,
+            model,
+            vectors,
+            terms,
+            centres,
+            params,
+            counts,
+            messages,
+            nested.cluster_centers_[cluster_of],
+            nested.broad_centers_,
+        )
+        self.topics_, self.broad_, self.terms_ = result.topics, result.broad, result.terms
+        self.labels_ = result.papers["topic"].to_numpy()
+        self.centres_, self.centroids_, self.broad_centroids_ = result.centres, result.centroids, result.broad_centroids
+        self.granularity_ = result.granularity
+        return self
+
+    def transform(self, papers: pd.DataFrame, embeddings: np.ndarray | None = None) -> pd.DataFrame:
+        """``papers`` placed onto the fitted topics (see :meth:`TopicResult.assign`)."""
+        return self.result_.assign(papers, embedder=self.embedder, embeddings=embeddings)
+
+
 def fit_topics(
     papers: pd.DataFrame,
     *,
@@ -322,83 +453,7 @@ def fit_topics(
     >>> bool((result.assign(result.papers)["topic"] == result.papers["topic"]).all())  # placed where it was fitted
     True
     """
-    if papers.empty:
-        raise InputError("no papers to fit topics on")
-    n_papers = len(papers)
-    check_counts(n_papers, n_topics, n_broad)
-    embedder = embedder or Embedder()
-    vectors = _normalise(embedder.embed_papers(papers) if embeddings is None else np.asarray(embeddings))
-    if len(vectors) != n_papers:
-        raise InputError(f"embeddings have {len(vectors)} rows for {n_papers} papers")
-    counts = choose_counts(vectors, n_topics=n_topics, n_broad=n_broad)
-    messages = []
-    if n_topics is None and counts.n_topics == 1:
-        are = "paper is" if n_papers == 1 else "papers are"
-        messages.append(f"{n_papers} {are} too few to split into topics: all are in one")
-    model = _build_model(n_papers, counts.n_topics, counts.n_broad, seed)
-    texts = paper_texts(papers)
-    fine = np.asarray(model.fit_transform(texts, vectors)[0]).astype(int)
-    n_fine = fine.max() + 1
-    nested = model.hdbscan_model  # BERTopic renumbers topics by size: find each topic's own cluster
-    cluster_of = nested.labels_[[np.flatnonzero(fine == t)[0] for t in range(n_fine)]]
-    broad_of_fine = nested.broad_of_fine_[cluster_of]
-    broad = broad_of_fine[fine]
-    centres = group_centres(vectors, fine, range(n_fine)).astype(np.float32)
-    similarity = np.einsum("ij,ij->i", vectors, centres[fine])
-    broad_centres = group_centres(vectors, broad, range(broad.max() + 1)).astype(np.float32)
-    broad_similarity = np.einsum("ij,ij->i", vectors, broad_centres[broad])
-    fine_stability, broad_stability = topic_stability(vectors, fine, broad_of_fine, seed=seed)
-
-    fine_terms, fine_names, broad_terms, broad_names = label_levels(
-        model, texts, fine, broad_of_fine, similarity, broad_similarity, with_keywords(texts, papers)
-    )
-    fine_labels, broad_labels = fine_names.labels, broad_names.labels
-    topics = _level_table(papers, fine, fine_terms, similarity, fine_names)
-    topics.insert(0, "topic", range(n_fine))
-    topics = topics.assign(
-        stability=fine_stability.round(3),
-        broad_topic=broad_of_fine,
-        broad_topic_label=[broad_labels[b] for b in broad_of_fine],
-    )
-    broad_table = _level_table(papers, broad, broad_terms, broad_similarity, broad_names)
-    broad_table.insert(0, "broad_topic", range(len(broad_labels)))
-    broad_table.insert(3, "n_topics", np.bincount(broad_of_fine))
-    broad_table.insert(
-        4, "topics", [" | ".join(topics.loc[broad_of_fine == b, "label"]) for b in range(len(broad_labels))]
-    )
-    broad_table["stability"] = broad_stability.round(3)
-    model.set_topic_labels(dict(enumerate(fine_labels)))
-    out = papers.copy()
-    out["topic"] = fine
-    out["topic_label"] = [fine_labels[t] for t in fine]
-    out["broad_topic"] = broad
-    out["broad_topic_label"] = [broad_labels[b] for b in broad]
-    params = {
-        "seed": seed,
-        "n_topics": int(n_fine),
-        "n_broad": len(broad_labels),
-        "topic counts": "as given" if n_topics is not None and n_broad is not None else counts.chosen_by,
-        "n_papers": n_papers,
-        "embedding_model": embedder.model,
-        "precision": embedder.precision,
-        "clustering": "spherical k-means, top down: broad topics, then fine topics within each",
-        "novelty_threshold": float(np.quantile(similarity, NOVELTY_QUANTILE)),
-    }
-    terms = terms_frame(model, topics)
-    return TopicResult(
-        out,
-        topics,
-        broad_table,
-        model,
-        vectors,
-        terms,
-        centres,
-        params,
-        counts,
-        messages,
-        nested.cluster_centers_[cluster_of],
-        nested.broad_centers_,
-    )
+    return TopicModel(n_topics=n_topics, n_broad=n_broad, seed=seed, embedder=embedder).fit(papers, embeddings).result_
 
 
 def broad_level(papers: pd.DataFrame) -> pd.DataFrame:

@@ -230,3 +230,28 @@ def test_level_terms_do_not_depend_on_how_many_papers_are_counted_at_once(seed_r
     monkeypatch.setattr(topics, "TERM_CHUNK", 7)
     assert topics.group_terms(seed_result.model, texts, broad, 30) == whole
     assert [t for t, _ in whole[0][:10]] == seed_result.broad["top_terms"].iat[0].split("; ")
+
+
+def test_topic_model_is_an_estimator_whose_fit_is_fit_topics(seed_result, seed_papers):
+    from analysis import TopicModel
+
+    model = TopicModel(seed=42)
+    assert model.fit(seed_papers, embeddings=seed_result.embeddings) is model  # fit returns the model
+    learned = sorted(name for name in vars(model) if name.endswith("_"))
+    assert learned == [
+        "broad_",
+        "broad_centroids_",
+        "centres_",
+        "centroids_",
+        "granularity_",
+        "labels_",
+        "result_",
+        "terms_",
+        "topics_",
+    ]
+    pd.testing.assert_frame_equal(model.topics_, seed_result.topics)
+    assert np.array_equal(model.labels_, seed_result.papers["topic"].to_numpy())
+    assert np.array_equal(model.centroids_, seed_result.centroids)
+    placed = model.transform(seed_papers, embeddings=seed_result.embeddings)
+    assert placed["topic"].tolist() == seed_result.papers["topic"].tolist()  # placement is the fit's own rule
+    assert TopicModel(n_topics=4, n_broad=2).fit(seed_papers, seed_result.embeddings).topics_.shape[0] == 4
