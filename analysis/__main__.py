@@ -10,9 +10,9 @@ import warnings
 from pathlib import Path
 
 from analysis import __version__
-from analysis._io import plural
+from analysis._io import check_frame_path, plural
 from analysis.embeddings import PRECISIONS
-from analysis.errors import AnalysisError, InputError
+from analysis.errors import AnalysisError
 from analysis.overlap import MAX_GROUPS
 from analysis.trends import MAX_AUTO_PERIODS, PERIODS
 
@@ -159,10 +159,7 @@ def _check(args: argparse.Namespace) -> None:
 
         check_range(args.since, args.until)
     if args.command == "load":
-        if Path(args.out).suffix.lower() not in {".csv", ".parquet"}:
-            raise InputError(f"{args.out}: --out must end in .csv or .parquet")
-        if Path(args.out).is_dir():
-            raise InputError(f"{args.out}: --out is a directory; give a .csv or .parquet file name")
+        check_frame_path(args.out)
 
 
 def _cmd_load(args: argparse.Namespace) -> None:

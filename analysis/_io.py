@@ -115,14 +115,22 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a frame as CSV or Parquet (by suffix), atomically."""
+def check_frame_path(path: str | Path) -> None:
+    """Refuse a path a frame cannot be written to: not ``.csv`` or ``.parquet``, or a directory."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".parquet"}:
         raise InputError(f"{path}: output must end in .csv or .parquet, got {suffix or 'no suffix'!r}")
+    if path.is_dir():
+        raise InputError(f"{path}: output is a directory; give a .csv or .parquet file name")
+
+
+def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a frame as CSV or Parquet (by suffix), atomically."""
+    check_frame_path(path)
+    path = Path(path)
     with atomic_path(path) as tmp:
-        if suffix == ".csv":
+        if path.suffix.lower() == ".csv":
             frame.to_csv(tmp, index=False, lineterminator="\n")
         else:
             frame.to_parquet(tmp, index=False)

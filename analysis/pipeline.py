@@ -29,7 +29,7 @@ from analysis.overlap import MAX_GROUPS, OverlapTables, choose_unit, overlap_tab
 from analysis.projection import extend_2d, project_2d
 from analysis.report import render_report
 from analysis.topics import TopicResult, broad_level, check_model_dir, fit_topics, load_topics, save_topics
-from analysis.trends import MIN_PERIODS, PERIODS, Trends, assign_periods, resolve_period, topic_trends
+from analysis.trends import MIN_PERIODS, Trends, assign_periods, check_period, resolve_period, topic_trends
 
 __all__ = ["RunOptions", "RunResult", "analyse", "periods_and_trends", "run"]
 
@@ -143,8 +143,7 @@ class RunOptions:
     def check(self, out: str | Path) -> None:
         """Raise ``InputError`` for options that cannot work, before anything is read or embedded (the bound of
         the counts by the number of papers is checked after loading)."""
-        if self.period not in PERIODS:
-            raise InputError(f"--period must be one of {', '.join(PERIODS)}; got {self.period!r}")
+        check_period(self.period, "--period")
         check_out_dir(out)
         check_cluster_args(self.scheduler, self.workers)
         check_counts(None, self.n_topics, self.n_broad, names=COUNT_FLAGS)

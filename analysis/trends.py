@@ -59,6 +59,12 @@ TREND_RULES = (
 )
 
 
+def check_period(period: str, name: str = "period") -> None:
+    """Refuse a period that is not ``auto`` or one of :data:`PERIODS` (``name``: what the user called it)."""
+    if period not in PERIODS:
+        raise InputError(f"{name} must be one of {', '.join(PERIODS)}; got {period!r}")
+
+
 def resolve_period(dates: pd.Series, period: str = "auto") -> str:
     """The period unit for ``dates``: ``period`` itself, or for ``"auto"`` the finest of day, week, month
     and quarter whose calendar span holds at most :data:`MAX_AUTO_PERIODS` periods (quarter otherwise).
@@ -68,8 +74,7 @@ def resolve_period(dates: pd.Series, period: str = "auto") -> str:
     >>> resolve_period(pd.Series(pd.date_range("2025-01-06", periods=84)))
     'week'
     """
-    if period not in PERIODS:
-        raise InputError(f"period must be one of {', '.join(PERIODS)}; got {period!r}")
+    check_period(period)
     if period != "auto":
         return period
     dates = pd.to_datetime(dates).dropna()

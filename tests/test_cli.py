@@ -12,6 +12,7 @@ from helpers import DATA, ROOT, SEED_A, SEED_B
 
 from analysis._io import atomic_dir, atomic_path, check_out_dir
 from analysis.digests import DigestError, load_digests
+from analysis.errors import InputError
 
 
 def _cli(*args, umask=None):
@@ -190,3 +191,19 @@ def test_run_flags_become_its_options_one_for_one(monkeypatch):
     # no --precision: None, so that an update embeds as the saved topics were (not the CPU's auto choice)
     assert update.precision is None
     assert fit == pipeline.RunOptions(n_topics=9, seed=3, precision="fp32", names={})
+
+
+def test_load_out_is_checked_before_any_work_with_the_rule_the_writer_uses(tmp_path, monkeypatch, capsys):
+    from analysis import __main__ as cli
+    from analysis._io import write_frame
+
+    monkeypatch.setattr(cli, "_cmd_load", lambda args: pytest.fail("loaded before the --out check"))
+    (tmp_path / "dir.csv").mkdir()
+    for out, said in [
+        (tmp_path / "papers.txt", "output must end in .csv or .parquet, got '.txt'"),
+        (tmp_path / "dir.csv", "output is a directory; give a .csv or .parquet file name"),
+    ]:
+        assert cli.main(["load", str(SEED_A), "--out", str(out)]) == 1
+        assert capsys.readouterr().err == f"error: {out}: {said}\n"
+        with pytest.raises(InputError, match=said):  # the same rule, from the writer itself
+            write_frame(pd.DataFrame({"a": [1]}), out)
