@@ -23,7 +23,10 @@ def write_html(figures: dict[str, go.Figure], directory: Path) -> list[Path]:
     paths = []
     for name, figure in figures.items():
         path = directory / f"{name}.html"
-        figure.write_html(path, include_plotlyjs="directory", full_html=True, config={"displaylogo": False})
+        # the div named after the figure, not a random id: the same figure gives the same file
+        figure.write_html(
+            path, include_plotlyjs="directory", full_html=True, config={"displaylogo": False}, div_id=f"plot-{name}"
+        )
         paths.append(path)
     return paths
 

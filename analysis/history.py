@@ -183,6 +183,6 @@ def adopt(saved, result: Update):
         centres=np.vstack([saved.centres, unit_rows(means)]).astype(np.float32),
         centroids=np.vstack([saved.centroids, means]).astype(np.float32),
         broad_centroids=np.vstack([saved.broad_centroids, means]).astype(np.float32),
-        params={**saved.params, "n_topics": len(topics), "n_broad": len(broad)},
+        params=dataclasses.replace(saved.params, n_topics=len(topics), n_broad=len(broad)),
         terms=pd.concat(terms, ignore_index=True),
     )

@@ -28,7 +28,7 @@ from analysis.new_themes import MIN_NEW_PAPERS, MIN_RATIO
 from analysis.overlap import MAX_GROUPS, OverlapTables, choose_unit, overlap_tables
 from analysis.projection import extend_2d, project_2d
 from analysis.report import render_report
-from analysis.topics import TopicResult, broad_level, check_model_dir, fit_topics, load_topics, save_topics
+from analysis.topics import FitParams, TopicResult, broad_level, check_model_dir, fit_topics, load_topics, save_topics
 from analysis.trends import MIN_PERIODS, Trends, assign_periods, check_period, resolve_period, topic_trends
 
 __all__ = ["RunOptions", "RunResult", "analyse", "periods_and_trends", "run"]
@@ -71,11 +71,27 @@ class RunResult:
     trends: Trends | None
     broad_trends: Trends | None
     figures: dict
-    params: dict
+    params: FitParams
     model: TopicResult
     unit: str
     new_themes: pd.DataFrame | None = None
+    inputs: str = ""
+    placed_onto: str = ""
     timings: dict = field(default_factory=dict)
+
+    def parameters(self) -> dict:
+        """The run's parameters by name, in report order: the fit's (:class:`~analysis.topics.FitParams`), the
+        periods of the trend tests, what the overlap tables compare, the inputs and the saved topics placed
+        onto (the report names and explains each)."""
+        out = dataclasses.asdict(self.params)
+        if self.trends is not None:
+            out["periods"] = f"{self.trends.unit}s, {self.trends.span}"
+        out["overlap_unit"] = f"{self.unit}s"
+        if self.inputs:
+            out["inputs"] = self.inputs
+        if self.placed_onto:
+            out["placed_onto"] = self.placed_onto
+        return out
 
     def write(self, directory: Path) -> None:
         """Write the tables, the HTML figures, the report and ``model/`` into ``directory`` (images: see
@@ -108,7 +124,7 @@ class RunResult:
             self.topics,
             self.overlap,
             self.figures,
-            self.params,
+            self.parameters(),
             trends=self.trends,
             broad=self.broad,
             broad_trends=self.broad_trends,
@@ -197,13 +213,13 @@ def run(paths, out: str | Path, options: RunOptions | None = None, *, log=print,
         choose_unit(papers, o.group_by)  # a wrong column fails here, before any embedding
     check_counts(len(papers), o.n_topics, o.n_broad, names=COUNT_FLAGS)
     saved = load_topics(o.model_dir) if o.model_dir else None
-    if saved and o.embedding_model and o.embedding_model != saved.params["embedding_model"]:
+    if saved and o.embedding_model and o.embedding_model != saved.params.embedding_model:
         raise InputError(
             f"--embedding-model {o.embedding_model!r} differs from the saved topics' "
-            f"{saved.params['embedding_model']!r}: placing papers needs the same embeddings"
+            f"{saved.params.embedding_model!r}: placing papers needs the same embeddings"
         )
-    model = o.embedding_model or (saved.params["embedding_model"] if saved else None)
-    precision = o.precision or (saved.params["precision"] if saved else "auto")
+    model = o.embedding_model or (saved.params.embedding_model if saved else None)
+    precision = o.precision or (saved.params.precision if saved else "auto")
     embedder = Embedder(model, precision=precision)  # a precision that cannot run fails here, before any work
     with atomic_dir(out) as staging, connect(o.scheduler, o.workers) as client, contextlib.ExitStack() as later:
         embedder.client = client
@@ -234,9 +250,9 @@ def run(paths, out: str | Path, options: RunOptions | None = None, *, log=print,
             log=log,
             clock=clock,
         )
-        result.params["inputs"] = ", ".join(map(str, paths))
+        result.inputs = ", ".join(map(str, paths))
         if saved is not None:
-            result.params["placed_onto"] = str(o.model_dir)
+            result.placed_onto = str(o.model_dir)
         result.write(staging)
         clock.lap("write")
         if o.static:
@@ -254,7 +270,7 @@ def _fit(papers, vectors, *, seed, n_topics, n_broad, embedder, log) -> TopicRes
     result = fit_topics(papers, seed=seed, n_topics=n_topics, n_broad=n_broad, embeddings=vectors, embedder=embedder)
     for message in result.messages:
         log(message)
-    chosen = "chosen from the data" if result.params["topic counts"] != "as given" else "as given"
+    chosen = "chosen from the data" if result.params.counts_chosen_by != "as given" else "as given"
     log(f"found {plural(len(result.topics), 'topic')} in {plural(len(result.broad), 'broad topic')} ({chosen})")
     return result
 
@@ -321,23 +337,20 @@ def analyse(
         )
         papers, vectors, new_themes, saved_map = found.papers, found.vectors, found.new_themes, found.saved_map
         topics, broad = _sized(saved.topics, papers, "topic"), _sized(saved.broad, papers, "broad_topic")
-        terms, centres, params = saved.terms, saved.centres, dict(saved.params)
+        terms, centres, params = saved.terms, saved.centres, saved.params
         clock.lap("place")
     else:
         model = _fit(papers, vectors, seed=seed, n_topics=n_topics, n_broad=n_broad, embedder=embedder, log=log)
         papers, topics, broad, terms, centres = model.papers, model.topics, model.broad, model.terms, model.centres
-        vectors, params = model.embeddings, dict(model.params)
+        vectors, params = model.embeddings, model.params
         clock.lap("fit")
     papers, trends = periods_and_trends(papers, period, log)
     broad_papers = broad_level(papers)
     broad_trends = None if trends is None else topic_trends(broad_papers, unit=trends.unit)
-    if trends is not None:
-        params["periods"] = f"{trends.unit}s, {trends.span}"
     clock.lap("trends")
     unit = choose_unit(papers, group_by)
     if unit == "period" and group_by is None:
         log(f"{papers['digest'].nunique()} digests (more than {MAX_GROUPS}): topics compared across periods")
-    params["overlap compared across"] = f"{unit}s"
     if papers[unit].nunique() < 2:
         log(f"one {unit} only: every topic is unique to it; comparing topics needs two or more {unit}s")
     overlap = overlap_tables(papers, by=unit)

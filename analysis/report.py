@@ -65,23 +65,30 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return [{k: _fmt(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
-# What each run parameter means, for a reader who has not seen the code.
+# Each run parameter (a field of analysis.topics.FitParams, or RunResult.parameters' own) by its name in the
+# report, and what it means for a reader who has not seen the code.
 PARAMETERS = {
-    "seed": "random seed of every fit (same input and seed, same output)",
-    "n_topics": "fine topics",
-    "n_broad": "broad topics, each split into whole fine topics",
-    "topic counts": "how the two counts were chosen",
-    "n_papers": "papers the topics were fitted on",
-    "embedding_model": "sentence-embedding model of title + abstract",
-    "precision": "embedding arithmetic: int8 (OpenVINO build of the model, about 3x fp32, vectors at a mean cosine "
-    "of 0.99 to fp32), bf16 or fp32 (PyTorch, the reference); --precision fp32 pins the reference",
-    "clustering": "how papers are grouped",
-    "novelty_threshold": "with --model, a placed paper less similar than this (cosine) to its topic's centre is "
-    "flagged novel: the 2nd percentile of the fitted papers' similarity to their own topic",
-    "inputs": "digest files and directories read",
-    "periods": "periods of the trend tests",
-    "overlap compared across": "what the overlap tables compare",
-    "placed_onto": "saved topics the papers were placed onto (no fitting)",
+    "seed": ("seed", "random seed of every fit (same input and seed, same output)"),
+    "n_topics": ("n_topics", "fine topics"),
+    "n_broad": ("n_broad", "broad topics, each split into whole fine topics"),
+    "counts_chosen_by": ("topic counts", "how the two counts were chosen"),
+    "n_papers": ("n_papers", "papers the topics were fitted on"),
+    "embedding_model": ("embedding_model", "sentence-embedding model of title + abstract"),
+    "precision": (
+        "precision",
+        "embedding arithmetic: int8 (OpenVINO build of the model, about 3x fp32, vectors at a mean cosine "
+        "of 0.99 to fp32), bf16 or fp32 (PyTorch, the reference); --precision fp32 pins the reference",
+    ),
+    "clustering": ("clustering", "how papers are grouped"),
+    "novelty_threshold": (
+        "novelty_threshold",
+        "with --model, a placed paper less similar than this (cosine) to its topic's centre is "
+        "flagged novel: the 2nd percentile of the fitted papers' similarity to their own topic",
+    ),
+    "inputs": ("inputs", "digest files and directories read"),
+    "periods": ("periods", "periods of the trend tests"),
+    "overlap_unit": ("overlap compared across", "what the overlap tables compare"),
+    "placed_onto": ("placed_onto", "saved topics the papers were placed onto (no fitting)"),
 }
 MAX_SIMILARITY_ROWS = 40  # a larger matrix is in the CSV and the figure, not spelled out in the report
 TREND_FIGURES = ("topics_over_time", "trend_changes", "period_topic_heatmap", "broad_trend_changes")
@@ -174,7 +181,9 @@ def render_report(
         "n_unique": papers["paper_id"].nunique(),
         "digests": digests,
         "params": [
-            {"name": key, "value": _fmt(value), "meaning": PARAMETERS.get(key, "")} for key, value in params.items()
+            {"name": name, "value": _fmt(value), "meaning": meaning}
+            for key, value in params.items()
+            for name, meaning in [PARAMETERS.get(key, (key, ""))]
         ],
         "topics": _records(topics),
         "unit": overlap.unit,

@@ -42,6 +42,7 @@ from analysis.levels import (
 )
 
 __all__ = [
+    "FitParams",
     "TopicModel",
     "TopicResult",
     "broad_level",
@@ -63,6 +64,21 @@ NOVELTY_QUANTILE = 0.02  # a new paper less similar to its topic than 98% of the
 _META_FILE = "digest_topics.json"
 _PAPERS_FILE = "papers.parquet"  # the papers the topics hold: an update reports over them and the new ones
 TOKEN_PATTERN = r"(?u)\b\w[\w-]*\w\b"  # words of 2+ characters, hyphenated ones whole ("in-context", "self-play")
+
+
+@dataclass(frozen=True)
+class FitParams:
+    """How topics were fitted (saved with them; the report gives each a name and a meaning)."""
+
+    seed: int
+    n_topics: int
+    n_broad: int
+    counts_chosen_by: str  # "as given", or how the counts were chosen from the data
+    n_papers: int
+    embedding_model: str
+    precision: str
+    clustering: str
+    novelty_threshold: float  # a placed paper less similar than this to its topic's centre is novel
 
 
 @dataclass
@@ -91,8 +107,8 @@ class TopicResult:
         One row per topic and top term: ``topic``, ``topic_label``, ``term``, ``weight`` (c-TF-IDF).
     centres : ndarray
         One L2-normalised row per topic (in ``topics`` order): the direction of its papers' mean embedding.
-    params : dict
-        The parameters used (seed, number of topics, embedding model...).
+    params : FitParams
+        How they were fitted (seed, numbers of topics, embedding model...).
     granularity : Granularity or None
         How the two counts were chosen, with the evidence; None for loaded topics.
     messages : list of str
@@ -111,7 +127,7 @@ class TopicResult:
     embeddings: np.ndarray | None
     terms: pd.DataFrame
     centres: np.ndarray
-    params: dict
+    params: FitParams
     granularity: Granularity | None = None
     messages: list[str] = field(default_factory=list)
     centroids: np.ndarray | None = None
@@ -135,9 +151,7 @@ class TopicResult:
         run on its cluster.
         """
         if embeddings is None:
-            embedder = embedder or Embedder(
-                self.params["embedding_model"], precision=self.params["precision"], client=client
-            )
+            embedder = embedder or Embedder(self.params.embedding_model, precision=self.params.precision, client=client)
             embeddings = embedder.embed_papers(papers)
         vectors = _normalise(np.asarray(embeddings))
         map_blocks = None
@@ -153,7 +167,7 @@ class TopicResult:
         out["broad_topic"] = self.topics["broad_topic"].to_numpy()[nearest].astype(int)
         out["broad_topic_label"] = self.topics["broad_topic_label"].to_numpy()[nearest]
         out["topic_similarity"] = similarity.round(4)
-        out["novel"] = out["topic_similarity"] < self.params["novelty_threshold"]
+        out["novel"] = out["topic_similarity"] < self.params.novelty_threshold
         return out
 
     def save(self, directory: str | Path) -> None:
@@ -378,17 +392,17 @@ class TopicModel:
         out["topic_label"] = [fine_labels[t] for t in fine]
         out["broad_topic"] = broad
         out["broad_topic_label"] = [broad_labels[b] for b in broad]
-        params = {
-            "seed": seed,
-            "n_topics": int(n_fine),
-            "n_broad": len(broad_labels),
-            "topic counts": "as given" if n_topics is not None and n_broad is not None else counts.chosen_by,
-            "n_papers": n_papers,
-            "embedding_model": embedder.model,
-            "precision": embedder.precision,
-            "clustering": "spherical k-means, top down: broad topics, then fine topics within each",
-            "novelty_threshold": float(np.quantile(similarity, NOVELTY_QUANTILE)),
-        }
+        params = FitParams(
+            seed=seed,
+            n_topics=int(n_fine),
+            n_broad=len(broad_labels),
+            counts_chosen_by="as given" if n_topics is not None and n_broad is not None else counts.chosen_by,
+            n_papers=n_papers,
+            embedding_model=embedder.model,
+            precision=embedder.precision,
+            clustering="spherical k-means, top down: broad topics, then fine topics within each",
+            novelty_threshold=float(np.quantile(similarity, NOVELTY_QUANTILE)),
+        )
         terms = terms_frame(model, topics)
         self.result_ = result = TopicResult(
             out,
@@ -513,7 +527,7 @@ def save_topics(result: TopicResult, directory: str | Path) -> None:
         )
         ids = [int(t) for t in result.topics["topic"]]
         meta = {
-            "params": result.params,
+            "params": dataclasses.asdict(result.params),
             "topics": result.topics.to_dict(orient="list"),
             "broad": result.broad.to_dict(orient="list"),
             "centres": {t: c.tolist() for t, c in zip(ids, result.centres, strict=True)},
@@ -579,5 +593,12 @@ def load_topics(directory: str | Path) -> TopicResult:
     except (ValueError, KeyError) as error:
         raise InputError(f"{meta_path}: corrupt saved topic model ({error})") from None
     model = load_bertopic(str(directory / "bertopic"))
-    terms, papers, params = pd.DataFrame(meta["terms"]), pd.read_parquet(papers_path), meta["params"]
+    try:
+        params = FitParams(**meta["params"])
+    except TypeError:  # parameters under the names of an earlier version
+        raise InputError(
+            f"{directory}: topics saved by an earlier version of digest-topics (parameters "
+            f"{', '.join(sorted(meta['params']))}); fit them again with run to save topics this version can update"
+        ) from None
+    terms, papers = pd.DataFrame(meta["terms"]), pd.read_parquet(papers_path)
     return TopicResult(papers, topics, broad, model, None, terms, centres, params, None, [], centroids, broad_centroids)

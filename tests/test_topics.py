@@ -133,6 +133,12 @@ def test_topics_saved_by_an_earlier_version_are_refused_with_a_hint(tmp_path, se
         f"{tmp_path / 'old'}: topics saved by an earlier version of digest-topics (no centroids, broad_centroids, "
         "papers.parquet); fit them again with run to save topics this version can update"
     )
+    # parameters under the display names an earlier version saved them by
+    params = {"topic counts" if k == "counts_chosen_by" else k: v for k, v in meta["params"].items()}
+    renamed = dict(meta, params=params)
+    (tmp_path / "model" / "digest_topics.json").write_text(json.dumps(renamed))
+    with pytest.raises(ValueError, match=r"earlier version of digest-topics \(parameters clustering, embedding_model"):
+        load_topics(tmp_path / "model")
 
 
 def _cli(*args):
@@ -144,8 +150,11 @@ def test_cli_run_is_byte_identical_across_processes(tmp_path):
     for out in (first, second):
         result = _cli("run", DATA, "--out", out, "--seed", 7)
         assert result.returncode == 0, result.stderr
-    for name in ("papers.csv", "topics.csv", "broad_topics.csv"):
-        assert (first / name).read_bytes() == (second / name).read_bytes()
+    # every file: tables, report, figures (HTML divs named after the figure, not random), images, model
+    files = sorted(path.relative_to(first) for path in first.rglob("*") if path.is_file())
+    assert files == sorted(path.relative_to(second) for path in second.rglob("*") if path.is_file())
+    assert [name for name in files if (first / name).read_bytes() != (second / name).read_bytes()] == []
+    assert {"papers.csv", "report.html", "figures/topic_sizes.html", "model/digest_topics.json"} <= set(map(str, files))
     papers = pd.read_csv(first / "papers.csv")
     assert len(papers) == 186 and papers.columns[-5:].tolist() == [
         "topic",
