@@ -7,11 +7,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.figures import (
-    digest_butterfly,
-    digest_similarity_matrix,
-    digest_topic_heatmap,
+    butterfly,
     document_map,
+    similarity_matrix,
     top_terms,
+    topic_heatmap,
     topic_hierarchy,
     topic_sizes,
     topic_treemap,
@@ -74,7 +74,7 @@ def build_figures(
         figures["topics_over_time"] = topics_over_time(trends)
         figures["trend_changes"] = trend_changes(trends)
         if overlap.unit != "period":
-            figures["period_topic_heatmap"] = digest_topic_heatmap(trends.shares, unit_name=trends.unit)
+            figures["period_topic_heatmap"] = topic_heatmap(trends.shares, unit_name=trends.unit)
     if broad_trends is not None:
         figures["broad_trend_changes"] = trend_changes(broad_trends, level="broad topics")
     if "broad_topic" in topics and len(topics) >= 2:
@@ -83,11 +83,11 @@ def build_figures(
     n_groups = counts[overlap.unit].nunique()
     name = trends.unit if trends is not None and overlap.unit == "period" else overlap.unit
     figures["topic_sizes"] = topic_sizes(counts)
-    figures[f"{overlap.unit}_topic_heatmap"] = digest_topic_heatmap(counts, unit_name=name)
+    figures[f"{overlap.unit}_topic_heatmap"] = topic_heatmap(counts, unit_name=name)
     if n_groups == 2:
-        figures[f"{overlap.unit}_butterfly"] = digest_butterfly(counts)
+        figures[f"{overlap.unit}_butterfly"] = butterfly(counts)
     elif n_groups >= 3:
-        figures[f"{overlap.unit}_similarity"] = digest_similarity_matrix(overlap.similarity, name)
+        figures[f"{overlap.unit}_similarity"] = similarity_matrix(overlap.similarity, name)
     figures["document_map"] = document_map(papers, coords)
     figures["top_terms"] = top_terms(terms)
     if len(topics) >= 2:

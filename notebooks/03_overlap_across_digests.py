@@ -25,9 +25,9 @@ out_dir = "../out/notebooks"
 # %%
 from analysis import fit_topics, load_digests, overlap_tables
 from analysis.figures import (
-    digest_butterfly,
-    digest_similarity_matrix,
-    digest_topic_heatmap,
+    butterfly,
+    similarity_matrix,
+    topic_heatmap,
     topic_sizes,
 )
 from analysis.notebook import use_notebook_renderer
@@ -52,7 +52,7 @@ topic_sizes(tables.counts)
 # topic, with the paper count above it.
 
 # %%
-digest_topic_heatmap(tables.counts)
+topic_heatmap(tables.counts)
 
 # %% [markdown]
 # ## Shared, distinctive and unique themes
@@ -69,9 +69,9 @@ tables.classes
 
 # %%
 if n_digests == 2:
-    figure = digest_butterfly(tables.counts)
+    figure = butterfly(tables.counts)
 elif n_digests > 2:
-    figure = digest_similarity_matrix(tables.similarity)
+    figure = similarity_matrix(tables.similarity)
 else:
     figure = "one digest: nothing to compare"
 figure
@@ -92,6 +92,6 @@ from pathlib import Path
 from analysis.export import write_html
 
 write_html(
-    {"topic_sizes": topic_sizes(tables.counts), "digest_topic_heatmap": digest_topic_heatmap(tables.counts)},
+    {"topic_sizes": topic_sizes(tables.counts), "digest_topic_heatmap": topic_heatmap(tables.counts)},
     Path(out_dir) / "figures",
 )

@@ -55,7 +55,7 @@ trends.table.loc[trends.table["trend"] != "steady", columns]
 # busier periods), the fitted trend and its 95% band. Grey panels are steady: their wiggles are noise.
 
 # %%
-from analysis.figures import digest_topic_heatmap, topics_over_time, trend_changes
+from analysis.figures import topic_heatmap, topics_over_time, trend_changes
 
 topics_over_time(trends)
 
@@ -72,7 +72,7 @@ trend_changes(trends)
 # The raw material of the tests: each period's papers split by topic.
 
 # %%
-digest_topic_heatmap(trends.shares, unit_name=trends.unit)
+topic_heatmap(trends.shares, unit_name=trends.unit)
 
 # %% [markdown]
 # ## Key papers of the trending topics

@@ -8,9 +8,9 @@ from helpers import SEED_FIGURES
 
 from analysis.figure_set import build_figures
 from analysis.figures import (
-    digest_butterfly,
-    digest_similarity_matrix,
+    butterfly,
     document_map,
+    similarity_matrix,
     topics_over_time,
     trend_changes,
 )
@@ -53,7 +53,7 @@ def test_seed_figures(seed_figures, seed_result):
 
 def test_figures_are_pure_and_repeatable(seed_result):
     tables = overlap_tables(seed_result.papers)
-    assert digest_butterfly(tables.counts).to_json() == digest_butterfly(tables.counts).to_json()
+    assert butterfly(tables.counts).to_json() == butterfly(tables.counts).to_json()
     assert np.array_equal(project_2d(seed_result.embeddings, seed=3), project_2d(seed_result.embeddings, seed=3))
 
 
@@ -80,7 +80,7 @@ def _ten_digests():
 def test_ten_digests_get_a_similarity_matrix_and_trend_figures():
     papers = _ten_digests()
     tables = overlap_tables(papers)
-    matrix = digest_similarity_matrix(tables.similarity)
+    matrix = similarity_matrix(tables.similarity)
     assert matrix.data[0].z.shape == (10, 10)
     trends = topic_trends(assign_periods(papers))
     timeline = topics_over_time(trends)
@@ -92,7 +92,7 @@ def test_ten_digests_get_a_similarity_matrix_and_trend_figures():
     assert sorted(label for t in changes.data for label in t.y) == [f"Topic {i}" for i in range(5)]
     assert [t.name for t in changes.data] == ["steady"]  # random topics: no trend
     with pytest.raises(ValueError, match="exactly 2 digests"):
-        digest_butterfly(tables.counts)
+        butterfly(tables.counts)
 
 
 def test_trend_figures_read_at_800_px():

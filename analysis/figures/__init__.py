@@ -3,9 +3,9 @@ what order and with what caption, is :mod:`analysis.figure_set`'s; writing them 
 
 from __future__ import annotations
 
-from analysis.figures.compare import digest_butterfly, digest_similarity_matrix
+from analysis.figures.compare import butterfly, similarity_matrix
 from analysis.figures.docmap import document_map
-from analysis.figures.heatmap import digest_topic_heatmap
+from analysis.figures.heatmap import topic_heatmap
 from analysis.figures.hierarchy import topic_hierarchy
 from analysis.figures.sizes import topic_sizes
 from analysis.figures.terms import top_terms
@@ -13,11 +13,11 @@ from analysis.figures.treemap import topic_treemap
 from analysis.figures.trends import topics_over_time, trend_changes
 
 __all__ = [
-    "digest_butterfly",
-    "digest_similarity_matrix",
-    "digest_topic_heatmap",
+    "butterfly",
     "document_map",
+    "similarity_matrix",
     "top_terms",
+    "topic_heatmap",
     "topic_hierarchy",
     "topic_sizes",
     "topic_treemap",

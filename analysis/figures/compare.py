@@ -18,7 +18,7 @@ from analysis.figures.theme import (
 from analysis.overlap import ALPHA, ordered_groups, unit_of
 
 
-def digest_butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figure:
+def butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figure:
     """Two digests back to back: each topic's share of the left digest (left) and the right digest (right);
     topics whose shares differ with q < ``alpha`` (Fisher's exact test, BH) are marked with ★ and their q."""
     unit = unit_of(enriched)
@@ -69,7 +69,7 @@ def digest_butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figu
     )
 
 
-def digest_similarity_matrix(similarity: pd.DataFrame, unit: str = "digest") -> go.Figure:
+def similarity_matrix(similarity: pd.DataFrame, unit: str = "digest") -> go.Figure:
     """Group x group (digest x digest by default) Jensen–Shannon distance between topic mixes (0 = same mix,
     1 = nothing in common)."""
     names = [escaped_short(d, 30) for d in similarity.index]

@@ -11,7 +11,7 @@ from analysis.overlap import ordered_groups, unit_of
 TEXT_UP_TO = 40  # rows; past that the cells are too thin for their numbers (hover still has them)
 
 
-def digest_topic_heatmap(counts: pd.DataFrame, *, unit_name: str | None = None) -> go.Figure:
+def topic_heatmap(counts: pd.DataFrame, *, unit_name: str | None = None) -> go.Figure:
     """Cells: the share of each group's papers in each topic (colour) and the paper count (text); one row per
     group of the table's unit (digest, period...), in the table's order. ``unit_name`` names the unit in the
     titles (e.g. ``month`` for periods)."""
