@@ -59,6 +59,8 @@ class RunResult:
     papers then the new ones, with ``is_new`` and ``new_theme``, and ``new_themes`` is the table of new themes
     (:mod:`analysis.history`), else None. ``model`` is what ``model/`` receives: the fit, or the saved topics
     with this update's papers (and, adopted, its new themes). ``unit`` is what the overlap tables compare.
+    ``params`` is how the topics were fitted; ``inputs`` and ``placed_onto`` are set by :func:`run` (the files
+    read, and the saved topics of an update) for the report's parameters (:meth:`parameters`).
     """
 
     papers: pd.DataFrame
