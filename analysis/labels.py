@@ -10,8 +10,11 @@ inside a longer one (``3D Gaussian`` in ``3D Gaussian splatting``) is completed.
 phrase that names a subject on its own (two words or more, a compound such as ``vision-language-action``, or
 an acronym such as ``RLVR``), written as the papers most often write it (``KV cache``, ``LLM agents``); a
 single plain word only when there is no such phrase. A broad topic's label must also be used by most of its
-fine topics (``LLM agents`` over ``Coding agents``), and the fine topics are then named apart from it. A topic
-whose label is used by fewer than 10% of its papers is reported as **mixed**: no phrase is shared.
+fine topics (``LLM agents`` over ``Coding agents``), and the fine topics are then named apart from it; a broad
+topic of two fine topics that share no such phrase is named after both (``Video generation and 3D scenes``). No
+two topics of a level share a label, nor one the acronym of the other's (``VLMs`` beside ``Vision-language
+models``). A topic whose label is used by fewer than 10% of its papers is reported as **mixed**: no phrase is
+shared.
 
 """
 
@@ -30,6 +33,7 @@ __all__ = [
     "LABEL_RULES",
     "STOP_WORDS",
     "Names",
+    "name_pairs",
     "phrase_labels",
     "with_keywords",
 ]
@@ -112,6 +116,13 @@ def _has_capitals_inside(word: str) -> bool:
     return any(c.isupper() for c in word[1:])
 
 
+def lower_first(label: str) -> str:
+    """``label`` as it reads inside a sentence: ``Video generation`` -> ``video generation``; ``KV cache``,
+    ``LLM agents`` and ``3D scenes`` as they are."""
+    first = label.split()[0]
+    return label if _has_capitals_inside(first) or not first[:1].isupper() else label[0].lower() + label[1:]
+
+
 def _sentence_case(phrase: str) -> str:
     first = phrase.split()[0]
     return phrase if _has_capitals_inside(first) or not phrase[0].islower() else phrase[0].upper() + phrase[1:]
@@ -120,6 +131,7 @@ def _sentence_case(phrase: str) -> str:
 # ----------------------------------------------------------------------------------- phrases of the papers
 SAMPLE = 150  # papers per topic the phrases are counted in: those closest to its centre
 MAX_WORDS = 4  # longest candidate phrase
+MAX_LABEL_WORDS = 6  # longest label: a broad topic named after its two fine topics may join two phrases
 MIN_SHARE = 0.05  # a candidate occurs in at least this share of the topic's sampled papers (and in 2)
 MIN_LIFT = 2.0  # ...and in at least twice the share of the other papers: "LLMs" names no topic of an LLM corpus
 MAX_ELSEWHERE = 0.25  # ...and in at most this share of the others: what a quarter of them say is the corpus's
@@ -134,9 +146,10 @@ LABEL_RULES = (
     "of them, twice as often as by the others, and by at most a quarter of the others), completed to the longer "
     "phrase the papers nearly always write it in; a phrase of two words or more, a compound or an acronym before "
     "a single word, and the spelled-out phrase before its acronym unless the papers mostly write the acronym. A "
-    "broad topic's label is used by most of its fine topics. Counted in the 150 papers of each topic closest to its "
-    f"centre, with the papers' own keywords where the input has them. (mixed): fewer than {MIXED_SHARE:.0%} of the "
-    "topic's papers use its label; its papers share no phrase."
+    "broad topic's label is used by most of its fine topics; one of two fine topics that share no such phrase is "
+    "named after both. No two labels of a level are the same phrase or its acronym. Counted in the 150 papers of "
+    "each topic closest to its centre, with the papers' own keywords where the input has them. (mixed): fewer "
+    f"than {MIXED_SHARE:.0%} of the topic's papers use its label; its papers share no phrase."
 )
 
 
@@ -253,7 +266,7 @@ def _phrase_counts(texts: Sequence[str]):
     return merged, [best[key][1] for key in index], list(index)
 
 
-def _names_a_subject(phrase: str) -> bool:
+def names_a_subject(phrase: str) -> bool:
     """Whether a written phrase can name a theme on its own: two words or more, a compound of three parts or
     more (``vision-language-action``, ``mixture-of-experts``), or an acronym (``RLVR``, ``MoE``,
     ``SWE-bench``); a single word (``agents``, ``rendering``, ``multi-view``) says too little."""
@@ -325,10 +338,9 @@ def _spelled_out(form: str, keys: list[str], inside: np.ndarray, initials: list[
     """For an acronym (``ICL``, ``MLLMs``), the phrase it stands for when at least as many of the topic's papers
     write that (``in-context learning``): an acronym stays one only where the papers mostly write it so; else
     None."""
-    letters = form[:-1] if form.endswith("s") and not form.isupper() else form
-    if " " in form or not re.fullmatch(r"[A-Za-z]+", letters) or sum(c.isupper() for c in letters) < 2:
+    letters = _acronym(form)
+    if letters is None:
         return None
-    letters = letters.casefold()
     spelled = [
         i for i, key in enumerate(keys) if initials[i] == letters and " " in key.replace("-", " ") and key != letters
     ]
@@ -336,6 +348,33 @@ def _spelled_out(form: str, keys: list[str], inside: np.ndarray, initials: list[
     used = inside[acronym] if acronym is not None else 0
     best = max(spelled, key=lambda i: (inside[i], keys[i]), default=None)
     return best if best is not None and inside[best] >= used and inside[best] > 0 else None
+
+
+def _acronym(form: str) -> str | None:
+    """The letters of an acronym, lower case and without a plural ``s`` (``MLLMs`` -> ``mllm``); None for
+    anything else."""
+    letters = form[:-1] if form.endswith("s") and not form.isupper() else form
+    if " " in form or not re.fullmatch(r"[A-Za-z]+", letters) or sum(c.isupper() for c in letters) < 2:
+        return None
+    return letters.casefold()
+
+
+def _initials(phrase: str) -> str:
+    return "".join(word[0] for word in re.split(r"[\s-]+", phrase.casefold()) if word)
+
+
+def _same_name(one: str, other: str) -> bool:
+    """Whether two labels name the same thing: written alike but for case, hyphens and a plural ``s``
+    (``LLM agents``, ``LLM-agent``), or one the acronym of the other (``VLMs``, ``Vision-language models``)."""
+    if _singular(" ".join(re.split(r"[\s-]+", one.casefold()))) == _singular(
+        " ".join(re.split(r"[\s-]+", other.casefold()))
+    ):
+        return True
+    return any(
+        (letters := _acronym(a)) is not None and _acronym(b) is None and len(re.split(r"[\s-]+", b)) > 1
+        and _initials(b) == letters
+        for a, b in ((one, other), (other, one))
+    )  # fmt: skip
 
 
 def phrase_labels(
@@ -367,7 +406,7 @@ def phrase_labels(
     row[counted.papers] = np.arange(len(counted.papers))
     uses, phrases, keys, initials = counted.uses[row[pooled]], counted.forms, counted.keys, counted.initials
     start = np.cumsum([0] + [len(s) for s in samples])
-    taken = {label.casefold() for label in avoid}
+    taken = list(avoid)
     labels, coverage = [], np.zeros(n_groups)
     for g in range(n_groups):
         rows = np.arange(start[g], start[g + 1])
@@ -383,32 +422,54 @@ def phrase_labels(
         # each completed to the phrase the papers write it in, then ranked by that phrase's own score
         completed = [t for t in dict.fromkeys(_longest(t, keys, inside) for t in best) if score[t] > 0]
         forms = {t: _surface_form(phrases[t], mine, squashed) for t in completed}
-        barred = taken | {label.casefold() for label in (avoid_in[g] if avoid_in is not None else ())}
-        named = [t for t in completed if forms[t] and forms[t].casefold() not in barred]
+        barred = [*taken, *(avoid_in[g] if avoid_in is not None else ())]
+        named = [t for t in completed if forms[t] and not _clashes(forms[t], barred)]
         ordered = sorted(named, key=lambda t: -score[t])
-        chosen = next((t for t in ordered if _names_a_subject(forms[t])), ordered[0] if ordered else None)
+        chosen = next((t for t in ordered if names_a_subject(forms[t])), ordered[0] if ordered else None)
         if chosen is not None and (spelled := _spelled_out(forms[chosen], keys, inside, initials)) is not None:
             form = _surface_form(phrases[spelled], mine, squashed)
-            if form and form.casefold() not in barred:
+            if form and not _clashes(form, barred):
                 chosen, forms[spelled] = spelled, form
         if chosen is not None:
             label, coverage[g] = forms[chosen], inside[chosen] / max(len(rows), 1)
         else:  # no phrase at all
             label = _fallback(mine, barred)
-        taken.add(label.casefold())
+        taken.append(label)
         labels.append(label)
     return Names(labels, coverage.round(3), coverage < MIXED_SHARE)
 
 
-def _fallback(texts: Sequence[str], taken: set[str]) -> str:
+def _clashes(label: str, taken: Sequence[str]) -> bool:
+    return any(_same_name(label, other) for other in taken)
+
+
+def name_pairs(broad: Names, fine: Names, broad_of_fine: np.ndarray, sizes: np.ndarray) -> None:
+    """Name each broad topic of two fine topics whose papers share no phrase that names a subject (its label is
+    mixed, or a single plain word) after both: ``Video generation and 3D scenes``, the larger first. It is about
+    both, and says so in their words; its coverage is theirs, weighted by size. In place; a label longer than
+    :data:`MAX_LABEL_WORDS` words, or one taken, is left as it was."""
+    broad_of_fine = np.asarray(broad_of_fine)
+    for b in np.flatnonzero(np.bincount(broad_of_fine) == 2):
+        if not broad.mixed[b] and names_a_subject(broad.labels[b]):
+            continue
+        first, second = sorted(np.flatnonzero(broad_of_fine == b), key=lambda t: (-sizes[t], t))
+        label = f"{fine.labels[first]} and {lower_first(fine.labels[second])}"
+        if len(label.split()) > MAX_LABEL_WORDS or _clashes(label, broad.labels):
+            continue
+        broad.labels[b] = label
+        broad.coverage[b] = round(float(np.average(fine.coverage[[first, second]], weights=sizes[[first, second]])), 3)
+        broad.mixed[b] = bool(fine.mixed[first] or fine.mixed[second])
+
+
+def _fallback(texts: Sequence[str], taken: Sequence[str]) -> str:
     """A label where no phrase is specific: the topic's most used acceptable word, numbered if taken."""
     words = Counter(
         w for text in texts for w in set(re.findall(r"\b[a-z][a-z-]{2,}\b", text.casefold())) if w not in STOP_WORDS
     )
     for word, _ in words.most_common():
-        if word.casefold() not in taken:
+        if not _clashes(word, taken):
             return _sentence_case(word)
     for suffix in range(2, 10_000):
-        if f"miscellaneous papers ({suffix})" not in taken:
+        if not _clashes(f"Miscellaneous papers ({suffix})", taken):
             return f"Miscellaneous papers ({suffix})"
     raise AssertionError("unreachable")

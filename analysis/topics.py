@@ -29,7 +29,14 @@ from analysis._bertopic import bertopic_class, bertopic_text, load_bertopic
 from analysis._io import quiet_logger
 from analysis.embeddings import Embedder, paper_texts
 from analysis.errors import InputError
-from analysis.labels import STOP_WORDS, count_phrases, phrase_labels, sampled, with_keywords
+from analysis.labels import (
+    STOP_WORDS,
+    count_phrases,
+    name_pairs,
+    phrase_labels,
+    sampled,
+    with_keywords,
+)
 from analysis.levels import (
     Granularity,
     NestedKMeans,
@@ -285,6 +292,7 @@ def label_levels(model, texts, fine, broad_of_fine, similarity, broad_similarity
     for b, child in only_child.items():
         broad_names.labels[b] = fine_names.labels[child]
         broad_names.coverage[b], broad_names.mixed[b] = fine_names.coverage[child], fine_names.mixed[child]
+    name_pairs(broad_names, fine_names, broad_of_fine, np.bincount(fine, minlength=n_fine))
     return fine_terms, fine_names, broad_terms, broad_names
 
 

@@ -8,6 +8,7 @@ its share of the other keyworded papers; two papers at least). A label **matches
 hyphens and a plural ``s`` ignored), it equals one of those phrases or contains it as whole words; a keyphrase
 that gives its acronym in brackets (``retrieval augmented generation (rag)``) is matched by either spelling.
 
+The same again on the papers of 2025 alone, fitted on their own: other topics, and most papers keyworded.
 Also the labels of the seeds (``data/``) and of the balanced arXiv set, which have no keyword reference: to read
 as a reviewer would. And the cost: seconds spent labelling, against the whole fit.
 
@@ -129,6 +130,14 @@ def fit(papers: pd.DataFrame):
     return result, spent
 
 
+def both_levels(result, keywords: list[set[str]]) -> tuple[tuple, tuple]:
+    """:func:`score` of the fine labels and of the broad ones of a fit."""
+    topics, broad = result.topics, result.broad
+    fine = score(dict(zip(topics["topic"], topics["label"], strict=True)), keywords, result.papers["topic"])
+    broad = score(dict(zip(broad["broad_topic"], broad["label"], strict=True)), keywords, result.papers["broad_topic"])
+    return fine, broad
+
+
 def _labels_table(result) -> str:
     fine = result.topics[["label", "size", "broad_topic_label"]].rename(columns={"broad_topic_label": "broad topic"})
     return fine.to_markdown(index=False)
@@ -141,14 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     papers = daily_papers()
     keywords = keyword_sets(papers)
     result, spent = fit(papers)
-    fine_hits, fine_n, fine_table = score(
-        dict(zip(result.topics["topic"], result.topics["label"], strict=True)), keywords, result.papers["topic"]
-    )
-    broad_hits, broad_n, broad_table = score(
-        dict(zip(result.broad["broad_topic"], result.broad["label"], strict=True)),
-        keywords,
-        result.papers["broad_topic"],
-    )
+    (fine_hits, fine_n, fine_table), (broad_hits, broad_n, broad_table) = both_levels(result, keywords)
+    recent = papers[papers["digest_date"] >= "2025-01-01"].reset_index(drop=True)
+    (recent_fine, recent_n, _), (recent_broad, recent_broad_n, _) = both_levels(fit(recent)[0], keyword_sets(recent))
     from analysis import load_digests
 
     others = {}
@@ -172,6 +176,13 @@ topic's papers (see the script's docstring).
 |---|---:|
 | fine | {fine_hits} of {fine_n} ({fine_hits / fine_n:.0%}) |
 | broad | {broad_hits} of {broad_n} ({broad_hits / broad_n:.0%}) |
+
+The papers of 2025 alone ({len(recent):,}, fitted on their own; most of them carry keywords):
+
+| level | labels matching the papers' keyphrases |
+|---|---:|
+| fine | {recent_fine} of {recent_n} ({recent_fine / recent_n:.0%}) |
+| broad | {recent_broad} of {recent_broad_n} ({recent_broad / recent_broad_n:.0%}) |
 
 Labelling took {spent["labels"]:.1f} s of the {spent["fit"]:.1f} s fit.
 

@@ -4,7 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.labels import STOP_WORDS, _names_a_subject, count_phrases, phrase_labels, with_keywords
+from analysis.labels import (
+    STOP_WORDS,
+    _same_name,
+    count_phrases,
+    name_pairs,
+    names_a_subject,
+    phrase_labels,
+    with_keywords,
+)
 
 
 def test_seed_labels_read_like_phrases(seed_result):
@@ -14,7 +22,7 @@ def test_seed_labels_read_like_phrases(seed_result):
         for label in labels:
             words = label.lower().split()
             # a phrase of up to six words, or one word that names a subject (an acronym or a compound)
-            assert len(words) <= 6 and (len(words) >= 2 or _names_a_subject(label)), label
+            assert len(words) <= 6 and (len(words) >= 2 or names_a_subject(label)), label
             assert words[0] not in STOP_WORDS and words[-1] not in STOP_WORDS, label
             assert "_" not in label
 
@@ -172,3 +180,37 @@ def test_labels_are_unique_within_a_level():
     shared = ["graph neural networks"] * 12 + [""] * 8
     labels = _labels([shared, shared, [""] * 20, [""] * 20, [""] * 20])
     assert labels[0] == "Graph neural networks" and len(set(labels)) == 5
+
+
+def test_an_acronym_of_another_topics_label_is_not_a_second_name_for_it():
+    labels = _labels(
+        [
+            ["vision-language models"] * 14 + [""] * 6,
+            ["VLMs"] * 10 + ["spatial reasoning"] * 6 + [""] * 4,
+            ["protein folding"] * 20,
+        ]
+    )
+    assert labels == ["Vision-language models", "Spatial reasoning", "Protein folding"]
+    assert _same_name("MLLMs", "multimodal large language models") and _same_name("LLM-agents", "LLM agent")
+    assert not _same_name("Reinforcement learning", "Representation learning") and not _same_name("RL", "RAG")
+
+
+def test_a_broad_topic_of_two_fine_topics_that_share_no_subject_is_named_after_both():
+    texts, fine = _texts(
+        [["video generation"] * 16 + [""] * 8, ["3D scenes"] * 14 + [""] * 6, ["protein folding"] * 20]
+    )
+    broad = np.array([0, 0, 1])
+    fine_names = phrase_labels(texts, fine, np.ones(len(texts)))
+    broad_names = phrase_labels(texts, broad[fine], np.ones(len(texts)), parents=fine)
+    assert fine_names.labels == ["Video generation", "3D scenes", "Protein folding"]
+    assert not names_a_subject(broad_names.labels[0]) or broad_names.mixed[0]  # what the rule replaces
+    name_pairs(broad_names, fine_names, broad, np.bincount(fine))
+    assert broad_names.labels[0] == "Video generation and 3D scenes" and not broad_names.mixed[0]
+    assert broad_names.coverage[0] == round((16 / 24 * 24 + 14 / 20 * 20) / 44, 3)
+    # a pair with a shared subject keeps its phrase
+    texts, fine = _texts([["LLM agents for coding"] * 14 + [""] * 6, ["LLM agents with memory"] * 14 + [""] * 6])
+    texts, fine = texts + _texts([["protein folding"] * 20])[0], np.concatenate([fine, np.full(20, 2)])
+    fine_names = phrase_labels(texts, fine, np.ones(len(texts)))
+    broad_names = phrase_labels(texts, broad[fine], np.ones(len(texts)), parents=fine)
+    name_pairs(broad_names, fine_names, broad, np.bincount(fine))
+    assert broad_names.labels[0] == "LLM agents"
