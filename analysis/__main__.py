@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import sys
 import warnings
 from pathlib import Path
@@ -217,5 +218,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def finish() -> None:
+    """Ready the process to end once its work is done: output flushed, and every object left out of the garbage
+    collector's passes at exit (``gc.freeze``), which took 1.3 s after the embedding model's libraries had been
+    imported, to free memory the process gives back anyway. For a process that ends next, never a library call."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.freeze()
+
+
+def entry() -> int:
+    """The process's entry point (``digest-topics``, ``python -m analysis``): :func:`main`, then :func:`finish`."""
+    status = main()
+    finish()
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

@@ -24,6 +24,8 @@ The test, built so that noise is not called a theme:
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -164,6 +166,20 @@ def _candidates(clusterings: dict[int, np.ndarray], is_new: np.ndarray, min_size
     return table
 
 
+def _clusterings(points: np.ndarray, ks: list[int], seed: int) -> dict[int, np.ndarray]:
+    """The k-means labels of ``points`` for each k of ``ks``: side by side, one thread each (the largest k
+    first). For a saved year and a month (1,300 papers) that took 1.1 s where one fit after another, each
+    spread over the two cores of the benchmark machine, took 2.5 s; the labels are the same."""
+    from threadpoolctl import threadpool_limits
+
+    with (
+        threadpool_limits(limits=1),  # restored on leaving; the fits' own limits then nest inside it
+        ThreadPoolExecutor(max_workers=max(1, min(len(ks), os.cpu_count() or 1))) as pool,
+    ):
+        done = {k: pool.submit(kmeans(k, seed, N_INIT).fit_predict, points) for k in sorted(ks, reverse=True)}
+        return {k: done[k].result() for k in ks}
+
+
 def find_new_themes(
     vectors: np.ndarray,
     is_new,
@@ -197,7 +213,7 @@ def find_new_themes(
     base = max(2, round(n_topics * n / (n - n_new)))
     # the finest clusters still average two minimum themes: finer ones could not reach the minimum size
     ks = sorted({min(base * g, max(2, n // (2 * min_new_papers))) for g in GRANULARITIES})
-    clusterings = {k: kmeans(k, seed, N_INIT).fit_predict(points) for k in ks}
+    clusterings = _clusterings(points, ks, seed)
     candidates = _candidates(clusterings, is_new, min_size=min_new_papers)
     candidates["called"] = (
         (candidates["q_value"] < alpha)

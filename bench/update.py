@@ -53,6 +53,8 @@ from analysis.pipeline import run
 imported = time.perf_counter() - start
 result = run(sys.argv[1:-2], sys.argv[-1], model_dir=None if sys.argv[-2] == "-" else sys.argv[-2])
 print(json.dumps({"import": round(imported, 2), **result.timings}))
+from analysis.__main__ import finish
+finish()  # as the command line ends
 """
 
 
