@@ -554,9 +554,18 @@ def _history(papers: pd.DataFrame) -> pd.DataFrame:
 
     history = papers.drop(columns=[c for c in RUN_COLUMNS if c in papers.columns]).reset_index(drop=True)
     for column in history.columns:
-        if pd.api.types.is_object_dtype(history[column]) and history[column].dropna().map(type).nunique() > 1:
-            history[column] = history[column].map(lambda v: v if v is None or v != v else str(v))
+        if not pd.api.types.is_object_dtype(history[column]):
+            continue
+        # a list column (a table's ``categories``) reads back from Parquet as arrays: an update mixes the two
+        values = history[column].map(lambda v: list(v) if isinstance(v, np.ndarray | tuple) else v)
+        if values.map(type).loc[~values.map(_missing)].nunique() > 1:
+            values = values.map(lambda v: v if _missing(v) else str(v))
+        history[column] = values
     return history
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def check_model_dir(directory: str | Path, flag: str = "--model") -> None:

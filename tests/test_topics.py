@@ -1,3 +1,4 @@
+import dataclasses
 import subprocess
 import sys
 
@@ -264,3 +265,16 @@ def test_topic_model_is_an_estimator_whose_fit_is_fit_topics(seed_result, seed_p
     placed = model.transform(seed_papers, embeddings=seed_result.embeddings)
     assert placed["topic"].tolist() == seed_result.papers["topic"].tolist()  # placement is the fit's own rule
     assert TopicModel(n_topics=4, n_broad=2).fit(seed_papers, seed_result.embeddings).topics_.shape[0] == 4
+
+
+def test_a_list_column_is_saved_with_the_papers_also_after_an_update(tmp_path, seed_result):
+    # a table's list column (arXiv's categories) reads back from the saved Parquet as arrays, and an update
+    # then holds lists and arrays side by side: both are saved as lists
+    papers = seed_result.papers.assign(categories=[["cs.CL", "cs.LG"], ["cs.CV"]] * (len(seed_result.papers) // 2))
+    papers["categories"] = [np.array(v) if i % 3 else v for i, v in enumerate(papers["categories"])]
+    papers.loc[5, "categories"] = None
+    dataclasses.replace(seed_result, papers=papers).save(tmp_path / "model")
+    saved = load_topics(tmp_path / "model").papers["categories"]
+    assert [None if v is None else list(v) for v in saved[:6]] == [
+        ["cs.CL", "cs.LG"], ["cs.CV"], ["cs.CL", "cs.LG"], ["cs.CV"], ["cs.CL", "cs.LG"], None
+    ]  # fmt: skip
