@@ -301,7 +301,7 @@ class Embedder:
         self.n_computed_, self.n_cached_ = len(missing), len(set(keys)) - len(missing)
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.vstack([found[k] for k in keys]).astype(np.float32)
+        return np.vstack([found[k] for k in keys], dtype=np.float32)  # one copy, not two
 
     def _encode_missing(self, missing: list[str], text_of: dict[str, str], found: dict[str, np.ndarray]) -> None:
         """Encode the texts of ``missing`` keys chunk by chunk (on the Dask cluster of ``client``, if any),

@@ -140,7 +140,8 @@ def update(
     found = find_new_themes(all_vectors, combined["is_new"].to_numpy(), n_topics=len(saved.topics), seed=seed)
     combined["new_theme"] = found.theme
     table, terms = _describe(saved, combined, all_vectors, found)
-    return Update(combined, all_vectors.astype(np.float32), table, terms, found, int(repeated.sum()), saved_map)
+    vectors = np.asarray(all_vectors, dtype=np.float32)  # no copy where they are float32 already
+    return Update(combined, vectors, table, terms, found, int(repeated.sum()), saved_map)
 
 
 def adopt(saved, result: Update):

@@ -73,7 +73,7 @@ def nearest_neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndar
     >>> indices.tolist(), distances.astype(float).round(2).tolist()
     ([[0, 1], [1, 0], [2, 1]], [[0.0, 0.2], [0.0, 0.2], [0.0, 0.4]])
     """
-    vectors = unit_rows(vectors).astype(np.float32)
+    vectors = np.asarray(unit_rows(vectors), dtype=np.float32)  # read only: no copy where it is that already
     n = len(vectors)
     indices, distances = np.empty((n, k), dtype=np.int64), np.empty((n, k), dtype=np.float32)
     block = _block_rows(n)

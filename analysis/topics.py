@@ -183,7 +183,8 @@ class TopicResult:
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
-    return unit_rows(vectors).astype(np.float32)
+    """Unit rows in float32: the caller's array itself where it is that already (read, never written)."""
+    return np.asarray(unit_rows(vectors), dtype=np.float32)
 
 
 def _build_model(n_papers: int, n_topics: int, n_broad: int, seed: int):

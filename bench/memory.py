@@ -9,7 +9,9 @@ the resident set left when it ends. Linux only.
 
 Corpora (``BENCH_CORPORA``, default ``../shared/corpora``): the seeds, the 4,024 Daily Papers, the 5,909
 balanced arXiv abstracts, 10,000 of the 37,620 arXiv abstracts (a fixed sample), and all 37,620 (``--sizes``
-picks; embed a corpus once beforehand, e.g. with a ``run``, to measure it warm).
+picks; embed a corpus once beforehand, e.g. with a ``run``, to measure it warm). ``synthetic150k``: the 37,620
+four times, with perturbed vectors (see :func:`_perturbed`). ``update37k``: a living review's update, the month of
+November 2025 (2,600 arXiv abstracts) placed onto the other 35,020 fitted and saved beforehand.
 
     python bench/memory.py [--sizes seeds hf4k arxiv6k arxiv10k arxiv37k] [--out bench/RESULTS.md]
 """
@@ -95,8 +97,16 @@ def _child(corpus: str, size: str, out: str) -> None:
         (pipeline.RunResult, "write", "write"),
     ]:
         peaks.wrap(owner, name, stage)
-    paths = [corpus]
-    if size == "arxiv10k":
+    paths, model_dir = [corpus], None
+    if size == "update37k":  # the saved review fitted beforehand (:func:`_saved_review`); the month placed onto it
+        from analysis import new_themes
+
+        peaks.wrap(pipeline, "load_topics", "load the saved topics")
+        peaks.wrap(pipeline, "update", "place (history, new themes)")
+        peaks.wrap(new_themes, "_clusterings", "place: new-theme k-means")
+        peaks.wrap(pipeline, "extend_2d", "map (extended)")
+        paths, model_dir = [str(Path(out) / "month.jsonl.gz")], Path(out) / "review" / "model"
+    elif size == "arxiv10k":
         paths = [_sample(corpus, out)]
     elif size == "synthetic150k":
         paths = [_synthetic(corpus, out)]
@@ -104,7 +114,7 @@ def _child(corpus: str, size: str, out: str) -> None:
         Embedder.embed_papers = functools.wraps(embed_papers)(
             lambda self, papers, **k: _perturbed(embed_papers, self, papers, **k)
         )
-    pipeline.run(paths, Path(out) / "run", static=False, log=lambda _: None)
+    pipeline.run(paths, Path(out) / "run", static=False, log=lambda _: None, model_dir=model_dir)
     print(json.dumps({"base_mb": base, "peak_mb": peaks.stack[0], "rows": peaks.rows}))
 
 
@@ -115,6 +125,20 @@ def _sample(corpus: str, folder: str) -> str:
     path = Path(folder) / "arxiv10k.jsonl.gz"
     frame.to_json(path, orient="records", lines=True)
     return str(path)
+
+
+def _saved_review(corpus: str, folder: str) -> None:
+    """update37k: the arXiv abstracts of March - October 2025 (35,020) fitted and saved as a review in
+    ``folder/review`` (a run of its own, not measured), and those of November (2,600) as the month to add."""
+    import pandas as pd
+
+    from analysis import pipeline
+
+    frame = pd.read_json(corpus, lines=True, dtype={"id": str})
+    month = frame["digest_date"].astype(str).str.startswith("2025-11")
+    frame[~month].to_json(Path(folder) / "saved.jsonl.gz", orient="records", lines=True)
+    frame[month].to_json(Path(folder) / "month.jsonl.gz", orient="records", lines=True)
+    pipeline.run([str(Path(folder) / "saved.jsonl.gz")], Path(folder) / "review", static=False, log=lambda _: None)
 
 
 COPIES = 4  # synthetic150k: each arXiv abstract four times, three of them with a perturbed vector
@@ -151,6 +175,7 @@ SIZES = {
     "arxiv10k": CORPORA / ARXIV,
     "arxiv37k": CORPORA / ARXIV,
     "synthetic150k": CORPORA / ARXIV,
+    "update37k": CORPORA / ARXIV,
 }
 
 
@@ -168,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="bench-memory-") as folder:
+            if size == "update37k":
+                prepare = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import memory; "
+                prepare += "memory._saved_review(*sys.argv[1:])"
+                subprocess.run([sys.executable, "-c", prepare, str(SIZES[size]), folder], check=True, cwd=ROOT)
             code = (
                 f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import memory; memory._child(*sys.argv[1:])"
             )

@@ -278,3 +278,16 @@ def test_a_list_column_is_saved_with_the_papers_also_after_an_update(tmp_path, s
     assert [None if v is None else list(v) for v in saved[:6]] == [
         ["cs.CL", "cs.LG"], ["cs.CV"], ["cs.CL", "cs.LG"], ["cs.CV"], ["cs.CL", "cs.LG"], None
     ]  # fmt: skip
+
+
+def test_the_fit_and_placement_leave_the_embeddings_they_are_given_alone(seed_papers, seed_result):
+    from analysis.embeddings import Embedder
+    from analysis.projection import nearest_neighbours
+
+    vectors = Embedder().embed_papers(seed_papers)
+    before = vectors.copy()
+    refit = fit_topics(seed_papers, seed=42, embeddings=vectors)
+    placed = seed_result.assign(seed_papers, embeddings=vectors)
+    nearest_neighbours(vectors, 5)
+    assert np.array_equal(vectors, before)
+    assert refit.papers["topic"].equals(seed_result.papers["topic"]) and placed["topic"].equals(refit.papers["topic"])
