@@ -17,6 +17,11 @@ from analysis.errors import InputError
 RUN_MARKER = "report.html"  # every run writes it: a directory holding it is an earlier run's output
 
 
+def is_missing(value) -> bool:
+    """None, pandas' NA, or a NaN or NaT (a scalar that differs from itself); a list or an array never is."""
+    return value is None or value is pd.NA or (pd.api.types.is_scalar(value) and value != value)
+
+
 def plural(count: int, word: str) -> str:
     """``1 digest``, ``2 digests``."""
     return f"{count} {word}" + ("" if count == 1 else "s")

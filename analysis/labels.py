@@ -359,20 +359,18 @@ def _acronym(form: str) -> str | None:
     return letters.casefold()
 
 
-def _initials(phrase: str) -> str:
-    return "".join(word[0] for word in re.split(r"[\s-]+", phrase.casefold()) if word)
+def _label_words(label: str) -> list[str]:
+    return [word for word in re.split(r"[\s-]+", label.casefold()) if word]
 
 
 def _same_name(one: str, other: str) -> bool:
     """Whether two labels name the same thing: written alike but for case, hyphens and a plural ``s``
     (``LLM agents``, ``LLM-agent``), or one the acronym of the other (``VLMs``, ``Vision-language models``)."""
-    if _singular(" ".join(re.split(r"[\s-]+", one.casefold()))) == _singular(
-        " ".join(re.split(r"[\s-]+", other.casefold()))
-    ):
+    if _singular(" ".join(_label_words(one))) == _singular(" ".join(_label_words(other))):
         return True
     return any(
-        (letters := _acronym(a)) is not None and _acronym(b) is None and len(re.split(r"[\s-]+", b)) > 1
-        and _initials(b) == letters
+        (letters := _acronym(a)) is not None and _acronym(b) is None and len(words := _label_words(b)) > 1
+        and "".join(word[0] for word in words) == letters
         for a, b in ((one, other), (other, one))
     )  # fmt: skip
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis._io import is_missing
 from analysis.errors import DigestError
 from analysis.sources import DigestWarning, date_from_name, digest_name, format_suffix, normalise_text, read_text
 
@@ -124,7 +125,7 @@ def _standardise_columns(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
 def table_papers(path: Path, frame: pd.DataFrame, first_line: int) -> pd.DataFrame:
     frame = _standardise_columns(path, frame).reset_index(drop=True)
     for column in ("title", "abstract"):
-        frame[column] = frame[column].map(lambda v: "" if v is None or v is pd.NA or v != v else normalise_text(v))
+        frame[column] = frame[column].map(lambda v: "" if is_missing(v) else normalise_text(v))
     empty = (frame["title"] == "") | (frame["abstract"] == "")
     for index in frame.index[empty]:
         what = (

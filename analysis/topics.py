@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analysis._bertopic import bertopic_class, bertopic_text, load_bertopic
-from analysis._io import quiet_logger
+from analysis._io import is_missing, quiet_logger
 from analysis.embeddings import Embedder, paper_texts
 from analysis.errors import InputError
 from analysis.labels import (
@@ -559,14 +559,10 @@ def _history(papers: pd.DataFrame) -> pd.DataFrame:
             continue
         # a list column (a table's ``categories``) reads back from Parquet as arrays: an update mixes the two
         values = history[column].map(lambda v: list(v) if isinstance(v, np.ndarray | tuple) else v)
-        if values.map(type).loc[~values.map(_missing)].nunique() > 1:
-            values = values.map(lambda v: v if _missing(v) else str(v))
+        if values.map(type).loc[~values.map(is_missing)].nunique() > 1:
+            values = values.map(lambda v: v if is_missing(v) else str(v))
         history[column] = values
     return history
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def check_model_dir(directory: str | Path, flag: str = "--model") -> None:
