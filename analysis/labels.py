@@ -6,15 +6,19 @@ a generic research word; singular and plural count as one. Each is scored by how
 ``share * log(share / share elsewhere)``, where ``share`` is the fraction of the topic's papers that use it;
 a phrase must be used by 5% of them (and two), twice as often as by the other topics' papers, and by at most a
 quarter of those (what every paper of a corpus says names no topic). A phrase the papers nearly always write
-inside a longer one (``3D Gaussian`` in ``3D Gaussian splatting``) is completed. The label is the best-scored
-phrase that names a subject on its own (two words or more, a compound such as ``vision-language-action``, or
-an acronym such as ``RLVR``), written as the papers most often write it (``KV cache``, ``LLM agents``); a
-single plain word only when there is no such phrase. A broad topic's label must also be used by most of its
-fine topics (``LLM agents`` over ``Coding agents``), and the fine topics are then named apart from it; a broad
-topic of two fine topics that share no such phrase is named after both (``Video generation and 3D scenes``). No
-two topics of a level share a label, nor one the acronym of the other's (``VLMs`` beside ``Vision-language
-models``). A topic whose label is used by fewer than 10% of its papers is reported as **mixed**: no phrase is
-shared.
+inside a longer one (``3D Gaussian`` in ``3D Gaussian splatting``) is completed, and so is a phrase inside a
+longer one that the papers also abbreviate and that is at least half as specific (``reasoning models`` in
+``large reasoning models``, beside ``LRMs``): the field's name for it. The label is the best-scored phrase that
+names a subject on its own (two words or more, a compound such as ``vision-language-action``, or an acronym
+such as ``RLVR``), written as the papers most often write it (``KV cache``, ``LLM agents``), and not a measure
+or a property of one (``attack success rate``, ``reasoning capabilities``: :data:`PROPERTY_WORDS`); for a fine
+topic whose best phrases are all single words (``attacks``, ``defense``, ``safety``), it is sought further down
+(``jailbreak attacks``); a single plain word only when there is no such phrase. A broad topic's label must also
+be used by most of its fine topics (``LLM agents`` over ``Coding agents``), and the fine topics are then named
+apart from it; a broad topic of two fine topics that share no such phrase is named after both (``Video
+generation and 3D scenes``). No two topics of a level share a label, nor one the acronym of the other's
+(``VLMs`` beside ``Vision-language models``). A topic whose label is used by fewer than 10% of its papers is
+reported as **mixed**: no phrase is shared.
 
 """
 
@@ -51,10 +55,26 @@ GENERIC_WORDS = frozenset(
 )
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | GENERIC_WORDS
 RUN_ON = 0.6  # a phrase inside a longer one in this share of its papers is completed to it
+ABBREVIATED_ON = 0.5  # ...or to a longer one the papers abbreviate (LRMs) that has this share of its score
+# A phrase whose last word is one of these names a measure or a property of a subject, not the subject
+# ("attack success rate", "model size", "reasoning capabilities").
+PROPERTY_WORDS = frozenset(
+    "rate ratio score accuracy cost overhead size speed latency error percentage capability ability technique".split()
+)
 
 
 def _words(term: str) -> list[str]:
     return term.split()
+
+
+def _head(term: str) -> str:
+    """The last word of ``term``, singular: ``attack success rates`` -> ``rate``, ``capabilities`` ->
+    ``capability``."""
+    last = re.split(r"[\s-]+", term.casefold())[-1]
+    for plural in ("ies", "ie"):  # "ie": a key made singular by :func:`_singular`
+        if last.endswith(plural):
+            return last[: -len(plural)] + "y"
+    return _singular(last)
 
 
 def _acceptable(term: str) -> bool:
@@ -136,6 +156,7 @@ MIN_SHARE = 0.05  # a candidate occurs in at least this share of the topic's sam
 MIN_LIFT = 2.0  # ...and in at least twice the share of the other papers: "LLMs" names no topic of an LLM corpus
 MAX_ELSEWHERE = 0.25  # ...and in at most this share of the others: what a quarter of them say is the corpus's
 CANDIDATES = 12  # best-scored phrases per topic that are checked against the texts
+SUBJECT_DEPTH = 30  # where none of those names a subject, a fine topic's label is sought among this many
 MIXED_SHARE = 0.1  # a label written in fewer of its topic's papers than this names no shared subject
 CHILD_SHARE = 0.05  # a broad label occurs in at least this share of the papers of most of its fine topics
 
@@ -144,8 +165,11 @@ LABEL_RULES = (
     "Labels: the phrase of 1-4 words, as the papers write it, most specific to a topic's papers (share of its "
     "papers that use it x log of that share over the share among the other topics' papers; used by at least 5% "
     "of them, twice as often as by the others, and by at most a quarter of the others), completed to the longer "
-    "phrase the papers nearly always write it in; a phrase of two words or more, a compound or an acronym before "
-    "a single word, and the spelled-out phrase before its acronym unless the papers mostly write the acronym. A "
+    "phrase the papers nearly always write it in, or to one they abbreviate that is at least half as specific "
+    "(large reasoning models, beside LRMs); a phrase of two words or more, a compound or an acronym before a "
+    "single word, looked for among a fine topic's 30 best phrases, and the spelled-out phrase before its acronym "
+    "unless the papers mostly write the acronym; never a measure or a property (attack success rate, reasoning "
+    "capabilities). A "
     "broad topic's label is used by most of its fine topics; one of two fine topics that share no such phrase is "
     "named after both. No two labels of a level are the same phrase or its acronym. Counted in the 150 papers of "
     "each topic closest to its centre, with the papers' own keywords where the input has them. (mixed): fewer "
@@ -297,6 +321,13 @@ def _scores(uses, rows: np.ndarray, parts: list[np.ndarray] | None = None) -> np
     return score
 
 
+def _acronym_of(keys: list[str], initials: list[str]) -> np.ndarray:
+    """For each phrase of three words or more (parts of a hyphenated word counted apart), the position of its
+    acronym among ``keys`` (``lrm`` for ``large reasoning model``); -1 where there is none."""
+    index = {key: i for i, key in enumerate(keys)}
+    return np.array([index.get(letters, -1) if len(letters) >= 3 else -1 for letters in initials], dtype=int)
+
+
 def _longest(term: int, keys: list[str], inside: np.ndarray) -> int:
     """The longest phrase that holds phrase ``term`` (as whole words) and is used in at least :data:`RUN_ON` of
     as many texts (``gaussian splatting`` -> ``3d gaussian splatting``); ``term`` itself when none is."""
@@ -310,6 +341,36 @@ def _longest(term: int, keys: list[str], inside: np.ndarray) -> int:
         if not longer:
             return term
         term = max(longer, key=lambda i: (inside[i], len(keys[i]), keys[i]))
+
+
+def _field_name(term: int, keys: list[str], score: np.ndarray, abbreviated: np.ndarray) -> int:
+    """For a phrase of two words or more, the longest phrase that holds it (as whole words), that the papers
+    also write as its acronym (``abbreviated``: in two texts or more) and that scores at least
+    :data:`ABBREVIATED_ON` of it: the field's name for it (``reasoning models`` -> ``large reasoning models``,
+    beside ``LRMs``); ``term`` itself when none is."""
+    if " " not in keys[term]:
+        return term
+    words = f" {keys[term]} "
+    longer = [
+        i
+        for i in np.flatnonzero(abbreviated & (score >= ABBREVIATED_ON * score[term]))
+        if len(keys[i]) > len(keys[term]) and words in f" {keys[i]} "
+    ]
+    return max(longer, key=lambda i: (len(keys[i]), score[i], keys[i]), default=term)
+
+
+def _completed(term: int, keys, inside: np.ndarray, score: np.ndarray, abbreviated: np.ndarray) -> tuple[int, float]:
+    """``term`` completed to the phrase the papers write it in (:func:`_longest`) and named as the field names
+    it (:func:`_field_name`), as often as either applies; and the score it ranks by: a longer phrase the papers
+    write ranks by its own score, the field's name for a phrase in that phrase's place."""
+    rank = score[term]
+    while True:
+        full = _longest(term, keys, inside)
+        rank = score[full] if full != term else rank
+        named = _field_name(full, keys, score, abbreviated)
+        if named == full:
+            return full, rank
+        term = named
 
 
 KEYWORD_COLUMNS = ("keywords", "ai_keywords")  # per-paper keywords: a list, or text split at ";" (or ",")
@@ -404,6 +465,7 @@ def phrase_labels(
     row[counted.papers] = np.arange(len(counted.papers))
     uses, phrases, keys, initials = counted.uses[row[pooled]], counted.forms, counted.keys, counted.initials
     start = np.cumsum([0] + [len(s) for s in samples])
+    acronym_of = _acronym_of(keys, initials)
     taken = list(avoid)
     labels, coverage = [], np.zeros(n_groups)
     for g in range(n_groups):
@@ -416,14 +478,22 @@ def phrase_labels(
             parts = [rows[kids == kid] for kid in np.unique(kids)]
         score = _scores(uses, rows, parts) if len(phrases) else np.zeros(0)
         inside = np.asarray(uses[rows].sum(axis=0)).ravel() if len(phrases) else np.zeros(0)
-        best = [t for t in np.argsort(-score, kind="stable")[:CANDIDATES] if score[t] > 0]
-        # each completed to the phrase the papers write it in, then ranked by that phrase's own score
-        completed = [t for t in dict.fromkeys(_longest(t, keys, inside) for t in best) if score[t] > 0]
+        ranked = [t for t in np.argsort(-score, kind="stable")[:SUBJECT_DEPTH] if score[t] > 0]
+        abbreviated = (acronym_of >= 0) & (inside[acronym_of] >= 2)
+        rank: dict[int, float] = {}
+        for t in ranked[:CANDIDATES]:
+            full, rank_by = _completed(t, keys, inside, score, abbreviated)
+            rank[full] = max(rank.get(full, 0.0), rank_by)
+        completed = [t for t in rank if score[t] > 0 and _head(keys[t]) not in PROPERTY_WORDS]
         forms = {t: _surface_form(phrases[t], mine, squashed) for t in completed}
         barred = [*taken, *(avoid_in[g] if avoid_in is not None else ())]
         named = [t for t in completed if forms[t] and not _clashes(forms[t], barred)]
-        ordered = sorted(named, key=lambda t: -score[t])
-        chosen = next((t for t in ordered if names_a_subject(forms[t])), ordered[0] if ordered else None)
+        ordered = sorted(named, key=lambda t: -rank[t])
+        chosen = next((t for t in ordered if names_a_subject(forms[t])), None)
+        if chosen is None and parents is None:  # a fine topic: a subject a little further down, if there is one
+            deeper = [t for t in ranked[CANDIDATES:] if _head(keys[t]) not in PROPERTY_WORDS]
+            chosen = _deeper_subject(deeper, phrases, mine, squashed, barred, forms)
+        chosen = ordered[0] if chosen is None and ordered else chosen
         if chosen is not None and (spelled := _spelled_out(forms[chosen], keys, inside, initials)) is not None:
             form = _surface_form(phrases[spelled], mine, squashed)
             if form and not _clashes(form, barred):
@@ -435,6 +505,18 @@ def phrase_labels(
         taken.append(label)
         labels.append(label)
     return Names(labels, coverage.round(3), coverage < MIXED_SHARE)
+
+
+def _deeper_subject(ranked, phrases, texts, squashed, barred, forms: dict) -> int | None:
+    """The first of the phrases ``ranked`` that, as the ``texts`` write it, names a subject and is not
+    ``barred`` (its form added to ``forms``); None if none does. A topic whose best phrases are single words
+    (``attacks``, ``defense``, ``safety``) is still named after a phrase of its papers (``jailbreak attacks``)."""
+    for t in ranked:
+        form = _surface_form(phrases[t], texts, squashed)
+        if form and names_a_subject(form) and not _clashes(form, barred):
+            forms[t] = form
+            return t
+    return None
 
 
 def _clashes(label: str, taken: Sequence[str]) -> bool:

@@ -214,3 +214,40 @@ def test_a_broad_topic_of_two_fine_topics_that_share_no_subject_is_named_after_b
     broad_names = phrase_labels(texts, broad[fine], np.ones(len(texts)), parents=fine)
     name_pairs(broad_names, fine_names, broad, np.bincount(fine))
     assert broad_names.labels[0] == "LLM agents"
+
+
+def test_a_measure_or_a_property_is_not_a_topics_name():
+    other = ["protein folding"] * 20
+    assert _labels([["attack success rates"] * 10 + ["jailbreak attacks"] * 8 + [""] * 2, other])[0] == (
+        "Jailbreak attacks"
+    )
+    reasoning = ["reasoning capabilities"] * 10 + ["chain-of-thought prompting"] * 8 + [""] * 2
+    assert _labels([reasoning, other])[0] == "Chain-of-thought prompting"
+    # a phrase that merely holds such a word is named as usual
+    assert _labels([["learning rate schedules"] * 12 + [""] * 8, other])[0] == "Learning rate schedules"
+
+
+def test_a_phrase_is_completed_to_the_longer_one_the_papers_abbreviate():
+    others = [["protein folding"] * 20, ["graph neural networks"] * 20, ["speech recognition"] * 20]
+    named = ["large reasoning models (LRMs)"] * 11 + ["reasoning models"] * 8 + [""]
+    assert _labels([named, *others])[0] == "Large reasoning models"
+    # the same counts without the acronym: the longer phrase is not the field's name, and is not used often enough
+    unnamed = ["large reasoning models"] * 11 + ["reasoning models"] * 8 + [""]
+    assert _labels([unnamed, *others])[0] == "Reasoning models"
+
+
+def test_a_fine_topic_whose_best_phrases_are_single_words_is_named_after_a_phrase_further_down():
+    words = (
+        "attacks defense safety toxicity risks harmful vulnerabilities adversarial security malicious threats "
+        "privacy guardrails exploits poisoning"
+    ).split()
+    rng = np.random.default_rng(3)
+    texts = [" ".join(rng.permutation(words)[:11]) + ". " + " ".join(rng.permutation(_FILLER)[:10]) for _ in range(20)]
+    texts = [text + (". jailbreak attacks" if i < 5 else "") for i, text in enumerate(texts)]
+    others, groups = _texts([["protein folding"] * 20, ["speech recognition"] * 20])
+    texts, groups = texts + others, np.concatenate([np.zeros(20, int), groups + 1])
+    fine = phrase_labels(texts, groups, np.ones(len(texts)))
+    assert fine.labels[0] == "Jailbreak attacks" and fine.coverage[0] == 0.25
+    # a broad topic is not: there, a group with no shared subject is named after its fine topics or flagged mixed
+    broad = phrase_labels(texts, groups, np.ones(len(texts)), parents=np.zeros(len(texts), int))
+    assert not names_a_subject(broad.labels[0])
