@@ -179,6 +179,16 @@ SIZES = {
 }
 
 
+def _in_fresh_process(function: str, *args: str) -> str:
+    """``function`` of this module called with ``args`` in a new Python process (nothing imported or allocated
+    before it); its standard output, or exit with the end of its standard error when it fails."""
+    code = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import memory; memory.{function}(*sys.argv[1:])"
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        raise SystemExit(done.stderr[-3000:])
+    return done.stdout.strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
@@ -194,18 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="bench-memory-") as folder:
             if size == "update37k":
-                prepare = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import memory; "
-                prepare += "memory._saved_review(*sys.argv[1:])"
-                subprocess.run([sys.executable, "-c", prepare, str(SIZES[size]), folder], check=True, cwd=ROOT)
-            code = (
-                f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import memory; memory._child(*sys.argv[1:])"
-            )
-            done = subprocess.run(
-                [sys.executable, "-c", code, str(SIZES[size]), size, folder], capture_output=True, text=True, cwd=ROOT
-            )
-            if done.returncode:
-                raise SystemExit(done.stderr[-3000:])
-            results[size] = json.loads(done.stdout.strip().splitlines()[-1])
+                _in_fresh_process("_saved_review", str(SIZES[size]), folder)
+            done = _in_fresh_process("_child", str(SIZES[size]), size, folder)
+            results[size] = json.loads(done.splitlines()[-1])
             print(size, results[size]["peak_mb"], flush=True)
     stages = list(dict.fromkeys(row["stage"] for r in results.values() for row in r["rows"]))
     header = "| stage | " + " | ".join(f"{s} peak / left (MB)" for s in results) + " |"
