@@ -70,7 +70,7 @@ def _words(term: str) -> list[str]:
 def _head(term: str) -> str:
     """The last word of ``term``, singular: ``attack success rates`` -> ``rate``, ``capabilities`` ->
     ``capability``."""
-    last = re.split(r"[\s-]+", term.casefold())[-1]
+    last = _label_words(term)[-1]
     for plural in ("ies", "ie"):  # "ie": a key made singular by :func:`_singular`
         if last.endswith(plural):
             return last[: -len(plural)] + "y"
@@ -328,16 +328,17 @@ def _acronym_of(keys: list[str], initials: list[str]) -> np.ndarray:
     return np.array([index.get(letters, -1) if len(letters) >= 3 else -1 for letters in initials], dtype=int)
 
 
+def _holding_phrase(term: int, keys: list[str], among: np.ndarray) -> list[int]:
+    """The phrases of ``among`` (a mask over ``keys``) longer than phrase ``term`` that hold it as whole words."""
+    words = f" {keys[term]} "
+    return [i for i in np.flatnonzero(among) if len(keys[i]) > len(keys[term]) and words in f" {keys[i]} "]
+
+
 def _longest(term: int, keys: list[str], inside: np.ndarray) -> int:
     """The longest phrase that holds phrase ``term`` (as whole words) and is used in at least :data:`RUN_ON` of
     as many texts (``gaussian splatting`` -> ``3d gaussian splatting``); ``term`` itself when none is."""
     while True:
-        words = f" {keys[term]} "
-        longer = [
-            i
-            for i in np.flatnonzero(inside >= RUN_ON * inside[term])
-            if len(keys[i]) > len(keys[term]) and words in f" {keys[i]} "
-        ]
+        longer = _holding_phrase(term, keys, inside >= RUN_ON * inside[term])
         if not longer:
             return term
         term = max(longer, key=lambda i: (inside[i], len(keys[i]), keys[i]))
@@ -350,12 +351,7 @@ def _field_name(term: int, keys: list[str], score: np.ndarray, abbreviated: np.n
     beside ``LRMs``); ``term`` itself when none is."""
     if " " not in keys[term]:
         return term
-    words = f" {keys[term]} "
-    longer = [
-        i
-        for i in np.flatnonzero(abbreviated & (score >= ABBREVIATED_ON * score[term]))
-        if len(keys[i]) > len(keys[term]) and words in f" {keys[i]} "
-    ]
+    longer = _holding_phrase(term, keys, abbreviated & (score >= ABBREVIATED_ON * score[term]))
     return max(longer, key=lambda i: (len(keys[i]), score[i], keys[i]), default=term)
 
 
