@@ -42,7 +42,8 @@ __all__ = [
     "with_keywords",
 ]
 
-# Words every abstract uses; as topic terms they say nothing about the theme.
+# Words every abstract uses, its boilerplate (future research, project page) and the verbs of what a paper does
+# (evaluating, leveraging): as topic terms they say nothing about the theme, and no label starts or ends with one.
 GENERIC_WORDS = frozenset(
     """
     paper propose proposed proposes approach approaches method methods result results show shows shown
@@ -51,6 +52,9 @@ GENERIC_WORDS = frozenset(
     experiments experimental extensive effective effectively improve improves improved improving introduce
     introduces present presents various different address challenge challenges key including furthermore
     however recent recently propose paper code available github com https http outperforms outperform
+    future advancement advancements advance advances page project evaluate evaluates evaluating evaluated
+    investigate investigates investigating explore explores exploring leverage leverages leveraging enable
+    enables enabling generating
     """.split()
 )
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | GENERIC_WORDS
@@ -97,11 +101,11 @@ def _squashed(texts: Sequence[str]) -> list[str]:
     return [_NON_WORD.sub("", text).casefold() for text in texts]
 
 
-def _pattern(term: str, then: str = "") -> re.Pattern:
+def _pattern(term: str) -> re.Pattern:
     """``term`` as written: words joined by spaces or hyphens, case ignored, and the punctuation that BERTopic
-    strips before counting terms allowed back (``incontext`` finds ``in-context``); ``then`` follows it."""
+    strips before counting terms allowed back (``incontext`` finds ``in-context``)."""
     words = [r"\W?".join(map(re.escape, word)) for word in _words(term)]
-    return re.compile(r"\b" + r"[\s\-]+".join(words) + r"\b" + then, re.IGNORECASE)
+    return re.compile(r"\b" + r"[\s\-]+".join(words) + r"\b", re.IGNORECASE)
 
 
 def _holding(term: str, texts: Sequence[str], squashed: Sequence[str]) -> list[str]:
@@ -169,7 +173,8 @@ LABEL_RULES = (
     "(large reasoning models, beside LRMs); a phrase of two words or more, a compound or an acronym before a "
     "single word, looked for among a fine topic's 30 best phrases, and the spelled-out phrase before its acronym "
     "unless the papers mostly write the acronym; never a measure or a property (attack success rate, reasoning "
-    "capabilities). A "
+    "capabilities), nor one that starts or ends with boilerplate or a verb of what a paper does (project page, "
+    "evaluating LLMs). A "
     "broad topic's label is used by most of its fine topics; one of two fine topics that share no such phrase is "
     "named after both. No two labels of a level are the same phrase or its acronym. Counted in the 150 papers of "
     "each topic closest to its centre, with the papers' own keywords where the input has them. (mixed): fewer "

@@ -251,3 +251,11 @@ def test_a_fine_topic_whose_best_phrases_are_single_words_is_named_after_a_phras
     # a broad topic is not: there, a group with no shared subject is named after its fine topics or flagged mixed
     broad = phrase_labels(texts, groups, np.ones(len(texts)), parents=np.zeros(len(texts), int))
     assert not names_a_subject(broad.labels[0])
+
+
+def test_research_boilerplate_and_a_research_verb_do_not_name_a_topic():
+    other = ["protein folding"] * 20
+    boilerplate = ["project page"] * 12 + ["future research"] * 11 + ["video diffusion models"] * 7
+    assert _labels([boilerplate, other])[0] == "Video diffusion models"
+    evaluating = ["leveraging retrieval"] * 12 + ["advancements in retrieval"] * 11 + ["LLM-as-a-judge"] * 7
+    assert _labels([evaluating, other])[0] == "LLM-as-a-judge"
