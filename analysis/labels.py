@@ -74,11 +74,7 @@ def _words(term: str) -> list[str]:
 def _head(term: str) -> str:
     """The last word of ``term``, singular: ``attack success rates`` -> ``rate``, ``capabilities`` ->
     ``capability``."""
-    last = _label_words(term)[-1]
-    for plural in ("ies", "ie"):  # "ie": a key made singular by :func:`_singular`
-        if last.endswith(plural):
-            return last[: -len(plural)] + "y"
-    return _singular(last)
+    return _singular(_label_words(term)[-1])
 
 
 def _acceptable(term: str) -> bool:
@@ -211,9 +207,12 @@ def _samples(groups: np.ndarray, n_groups: int, similarity: np.ndarray) -> list[
 
 
 def _singular(term: str) -> str:
-    """``term`` with a plural ``s`` off its last word: ``llm agents`` and ``llm agent`` count as one phrase."""
+    """``term`` with its last word singular: ``llm agents`` and ``llm agent`` count as one phrase, and so do
+    ``reasoning capabilities`` and ``reasoning capability``."""
     head, _, last = term.rpartition(" ")
-    if len(last) > 3 and last.endswith("s") and not last.endswith("ss"):
+    if len(last) > 4 and last.endswith("ies"):
+        last = last[:-3] + "y"
+    elif len(last) > 3 and last.endswith("s") and not last.endswith("ss"):
         last = last[:-1]
     return f"{head} {last}".strip()
 

@@ -259,3 +259,11 @@ def test_research_boilerplate_and_a_research_verb_do_not_name_a_topic():
     assert _labels([boilerplate, other])[0] == "Video diffusion models"
     evaluating = ["leveraging retrieval"] * 12 + ["advancements in retrieval"] * 11 + ["LLM-as-a-judge"] * 7
     assert _labels([evaluating, other])[0] == "LLM-as-a-judge"
+
+
+def test_a_plural_in_ies_counts_as_its_singular():
+    other = ["protein folding"] * 20
+    texts, groups = _texts([["agent strategies"] * 7 + ["agent strategy"] * 5 + ["tool calling"] * 8, other])
+    names = phrase_labels(texts, groups, np.ones(len(texts)))
+    assert names.labels[0] == "Agent strategies" and names.coverage[0] == 0.6
+    assert _same_name("Reasoning capabilities", "reasoning capability")
