@@ -18,6 +18,7 @@ from analysis.figures import (
     topics_over_time,
     trend_changes,
 )
+from analysis.levels import RECURS, SOLID
 from analysis.overlap import OverlapTables
 from analysis.trends import Trends
 
@@ -33,7 +34,7 @@ CAPTIONS = {
     "change); filled markers are significant after Benjamini-Hochberg correction.",
     "broad_trend_changes": "The same for the broad topics.",
     "topic_treemap": "Broad topics as blocks split into their fine topics; area is papers, and the text gives "
-    "each topic's stability (0-1: above 0.75 solid, below 0.5 may not recur in another run).",
+    f"each topic's stability (0-1: above {SOLID} solid, below {RECURS} may not recur in another run).",
     "topic_sizes": "Papers per topic, largest on top; each bar is split by digest (or period).",
     "_topic_heatmap": "Share of each digest's (or period's) papers in each topic: compare along a row to see where "
     "a theme is concentrated.",

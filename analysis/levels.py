@@ -39,6 +39,7 @@ from analysis.geometry import BlockMap, nearest_centroid
 __all__ = [
     "LEVEL_RULES",
     "Granularity",
+    "fine_level_note",
     "check_counts",
     "choose_counts",
     "NestedKMeans",
@@ -60,6 +61,7 @@ COUNT_STREAMS = 3  # independent samples whose curves are averaged for the broad
 COUNT_SEED = 0  # the counts' own random stream: the same papers get the same counts whatever the fit's seed
 MAX_CURVE_PAPERS = 1200  # the counts are chosen on at most this many papers (sampled), for speed
 N_STABILITY_REFITS = 5
+SOLID, RECURS = 0.75, 0.5  # stability above SOLID: a solid topic; below RECURS: it may not recur in another run
 
 
 CHOSEN_BY = (
@@ -75,8 +77,8 @@ LEVEL_RULES = (
     f"{COUNT_STREAMS} independent samples); fine, the most topics, from twice the broad count up to one per "
     f"{PAPERS_PER_TOPIC} papers, within one standard error of the best excess. The counts use their own fixed "
     "random stream, so they depend on the papers, not on the seed. Stability: the mean best Jaccard overlap of a "
-    f"topic with the topics of {N_STABILITY_REFITS} refits on random {SUBSAMPLE:.0%} subsamples (0–1; above 0.75 "
-    "solid, below 0.5 the theme may not recur in another run)."
+    f"topic with the topics of {N_STABILITY_REFITS} refits on random {SUBSAMPLE:.0%} subsamples (0–1; above {SOLID} "
+    f"solid, below {RECURS} the theme may not recur in another run)."
 )
 
 
@@ -177,11 +179,19 @@ def _candidates(low: int, high: int) -> list[int]:
 
 def _stream(vectors: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """One stream of the count choice: a sample of at most ``MAX_CURVE_PAPERS`` papers and its reference data
-    without topics (a Gaussian with the sample's mean and covariance, on the sphere)."""
+    without topics, on the sphere: a Gaussian with the sample's mean and covariance, drawn as
+    ``mean + Z (X - mean) / sqrt(n - 1)`` with ``Z`` standard normal from the stream's seed.
+
+    That draw is a linear function of the papers, so noise in their last digits (another CPU's arithmetic)
+    moves the reference by as little. NumPy's ``multivariate_normal`` factorises the covariance by SVD, whose
+    signs and whose rotations within near-equal eigenvalues jump with such noise: a new reference for every
+    last-digit change, and with it other counts (``docs/quality.md``)."""
     rng = np.random.default_rng(seed)
     if len(vectors) > MAX_CURVE_PAPERS:
         vectors = vectors[np.sort(rng.choice(len(vectors), size=MAX_CURVE_PAPERS, replace=False))]
-    reference = rng.multivariate_normal(vectors.mean(axis=0), np.cov(vectors.T), size=len(vectors))
+    n = len(vectors)
+    mean = vectors.mean(axis=0, dtype=np.float64)
+    reference = mean + rng.standard_normal((n, n)) @ (vectors - mean) / np.sqrt(n - 1)
     return vectors, unit_rows(reference).astype(vectors.dtype)
 
 
@@ -202,6 +212,7 @@ def choose_counts(
     >>> counts.n_broad
     6
     """
+    vectors = np.asarray(vectors, dtype=np.float32)  # one arithmetic, whatever the caller's dtype
     n = len(vectors)
     high = max(1, min(MAX_FINE, n // PAPERS_PER_TOPIC))
     if n < 3 or (n_topics is None and high < 2) or n_topics == 1:
@@ -332,6 +343,32 @@ class NestedKMeans:
     def predict(self, vectors: np.ndarray) -> np.ndarray:
         vectors = np.asarray(vectors, dtype=np.float32)
         return place(vectors, self.broad_centers_, self.cluster_centers_, self.broad_of_fine_)
+
+
+def fine_level_note(topics: pd.DataFrame, broad: pd.DataFrame) -> str | None:
+    """A plain sentence for the run's output and the report when most papers are in fine topics that may not
+    recur in another run (``stability`` below ``RECURS``), else ``None``; ``topics`` and ``broad`` are the two
+    levels' tables (``size``, ``stability``).
+
+    >>> fine = pd.DataFrame({"size": [60, 30, 10], "stability": [0.4, 0.3, 0.8]})
+    >>> note = fine_level_note(fine, pd.DataFrame({"size": [90, 10], "stability": [0.7, 0.9]}))
+    >>> note.split(": ")[0], note.split(": ")[1].split(" are in")[0]
+    ('the fine level is not reproducible at this size', '10% of the 100 papers')
+    """
+    if len(topics) <= len(broad) or "stability" not in topics:
+        return None
+
+    def recurring(table: pd.DataFrame) -> float:
+        return table.loc[table["stability"] >= RECURS, "size"].sum() / table["size"].sum()
+
+    share, n_papers = recurring(topics), int(topics["size"].sum())
+    if share >= 0.5:
+        return None
+    return (
+        f"the fine level is not reproducible at this size: {share:.0%} of the {n_papers} papers are in fine topics "
+        f"that recur when the topics are refitted on subsamples (stability at least {RECURS}); "
+        f"{recurring(broad):.0%} are in broad topics that do. Read the broad topics, or add papers"
+    )
 
 
 def _best_jaccard(topics: np.ndarray, other: np.ndarray) -> np.ndarray:

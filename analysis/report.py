@@ -23,7 +23,7 @@ from analysis import __version__
 from analysis._io import plural
 from analysis.figure_set import caption
 from analysis.labels import LABEL_RULES
-from analysis.levels import LEVEL_RULES
+from analysis.levels import LEVEL_RULES, fine_level_note
 from analysis.new_themes import NEW_THEME_RULES
 from analysis.overlap import CLASS_RULES, OverlapTables
 from analysis.trends import TREND_RULES, Trends
@@ -204,6 +204,7 @@ def render_report(
         if broad_trends is not None and broad is not None
         else None,
         "level_rules": LEVEL_RULES,
+        "fine_note": fine_level_note(topics, broad) if broad is not None else None,
         "label_rules": LABEL_RULES,
         "trend_figures": {name: html for name, html in figure_html.items() if name in TREND_FIGURES},
         "figures": {name: html for name, html in figure_html.items() if name not in TREND_FIGURES},

@@ -42,6 +42,7 @@ from analysis.levels import (
     NestedKMeans,
     check_counts,
     choose_counts,
+    fine_level_note,
     group_centres,
     place,
     topic_stability,
@@ -395,6 +396,8 @@ class TopicModel:
             4, "topics", [" | ".join(topics.loc[broad_of_fine == b, "label"]) for b in range(len(broad_labels))]
         )
         broad_table["stability"] = broad_stability.round(3)
+        if note := fine_level_note(topics, broad_table):
+            messages.append(note)
         model.set_topic_labels(dict(enumerate(fine_labels)))
         out = papers.copy()
         out["topic"] = fine
@@ -466,13 +469,13 @@ def fit_topics(
     Examples
     --------
     >>> from analysis import load_digests
-    >>> fp32 = Embedder(precision="fp32")  # the reference arithmetic: these numbers on every CPU
+    >>> fp32 = Embedder(precision="fp32")  # the reference arithmetic: these counts on every CPU (docs/quality.md)
     >>> result = fit_topics(load_digests("data/"), seed=42, embedder=fp32)
     >>> len(result.topics), len(result.broad), int(result.topics["size"].sum())
-    (11, 5, 186)
+    (11, 4, 186)
     >>> first = result.topics.iloc[0]
     >>> str(first["label"]), int(first["size"]), str(first["broad_topic_label"])
-    ('Neural networks', 23, 'Neural networks')
+    ('Neural networks', 25, 'Neural networks')
     >>> bool((result.assign(result.papers)["topic"] == result.papers["topic"]).all())  # placed where it was fitted
     True
     """

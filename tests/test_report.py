@@ -116,6 +116,10 @@ def test_report_reads_without_the_readme(run_dir):
     marked = re.findall(r'<td>([^<]*) <span class="note">\(mixed\)</span></td>', html)
     broad = pd.read_csv(run_dir / "broad_topics.csv")
     assert sorted(marked) == sorted([*topics.loc[topics["mixed"], "label"], *broad.loc[broad["mixed"], "label"]])
+    # most of the seeds' fine topics would not recur in another run: said above their table, with the share
+    recurring = topics.loc[topics["stability"] >= 0.5, "size"].sum() / topics["size"].sum()
+    said = f"The fine level is not reproducible at this size: {recurring:.0%} of the {topics['size'].sum()} papers"
+    assert recurring < 0.5 and f"<p><strong>{said}" in html
 
 
 def test_svg_opens_at_its_layout_size(run_dir):
