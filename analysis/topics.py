@@ -472,10 +472,10 @@ def fit_topics(
     >>> fp32 = Embedder(precision="fp32")  # the reference arithmetic: these counts on every CPU (docs/quality.md)
     >>> result = fit_topics(load_digests("data/"), seed=42, embedder=fp32)
     >>> len(result.topics), len(result.broad), int(result.topics["size"].sum())
-    (11, 4, 186)
+    (10, 4, 186)
     >>> first = result.topics.iloc[0]
     >>> str(first["label"]), int(first["size"]), str(first["broad_topic_label"])
-    ('Neural networks', 25, 'Neural networks')
+    ('Neural networks', 34, 'Large batch')
     >>> bool((result.assign(result.papers)["topic"] == result.papers["topic"]).all())  # placed where it was fitted
     True
     """

@@ -75,7 +75,7 @@ def test_counts_depend_on_the_papers_not_on_the_seed(seed_papers, seed_result):
     # before the counts had their own random stream, seeds 1, 2 and 3 gave 17, 14 and 12 fine topics
     for seed in (1, 2, 3):
         other = fit_topics(seed_papers, seed=seed, embeddings=seed_result.embeddings)
-        assert (len(other.topics), len(other.broad)) == (len(seed_result.topics), len(seed_result.broad)) == (11, 4)
+        assert (len(other.topics), len(other.broad)) == (len(seed_result.topics), len(seed_result.broad)) == (10, 4)
         assert other.granularity.curve.equals(seed_result.granularity.curve)
 
 
