@@ -138,6 +138,19 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--label-column", metavar="COL", help="column with reference labels (for NMI, ARI)")
 
+    rename = commands.add_parser(
+        "rename",
+        help="give a topic of a saved model the name you choose",
+        description="Rename a fine topic (or, with --broad, a broad topic) of the topics saved in MODEL_DIR (an "
+        "earlier OUT/model). The name is saved in the model, marked label_source=user in topics.csv and "
+        "broad_topics.csv and in the report, and kept by every later update (run ... --model MODEL_DIR).",
+        epilog=f'Example: {prog} rename out/model 3 "Tool-using LLM agents"',
+    )
+    rename.add_argument("model_dir", metavar="MODEL_DIR", help="a saved model (OUT/model of an earlier run)")
+    rename.add_argument("topic", type=int, metavar="TOPIC", help="the topic's number (the topic column of topics.csv)")
+    rename.add_argument("name", metavar="NAME", help="the new name (1 to 80 characters)")
+    rename.add_argument("--broad", action="store_true", help="TOPIC is a broad topic (broad_topics.csv)")
+
     fetch = commands.add_parser(
         "fetch",
         help="download Hugging Face Daily Papers, one JSON file per day",
@@ -161,6 +174,11 @@ def _check(args: argparse.Namespace) -> None:
         check_range(args.since, args.until)
     if args.command == "load":
         check_frame_path(args.out)
+    if args.command == "rename":
+        from analysis.topics import check_label, check_model_dir
+
+        check_label(args.name)
+        check_model_dir(args.model_dir, flag="MODEL_DIR")
 
 
 def _cmd_load(args: argparse.Namespace) -> None:
@@ -183,6 +201,18 @@ def _cmd_fetch(args: argparse.Namespace) -> None:
     from analysis.fetch import fetch_daily_papers
 
     print(f"{fetch_daily_papers(args.since, args.until, args.out)} into {args.out}")
+
+
+def _cmd_rename(args: argparse.Namespace) -> None:
+    from analysis.topics import check_label, load_topics, relabel_topics, save_topics
+
+    saved = load_topics(args.model_dir)
+    level, key = (saved.broad, "broad_topic") if args.broad else (saved.topics, "topic")
+    renamed = relabel_topics(saved, {args.topic: args.name}, broad=args.broad)
+    before = level.loc[level[key] == args.topic, "label"].iloc[0]
+    save_topics(renamed, args.model_dir)
+    what = "broad topic" if args.broad else "topic"
+    print(f"renamed {what} {args.topic} from {before!r} to {check_label(args.name)!r} in {args.model_dir}")
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
@@ -211,7 +241,14 @@ def main(argv: list[str] | None = None) -> int:
         warnings.showwarning = _show_warning  # restored on leaving: main() can be called as a library
         try:
             _check(args)
-            {"load": _cmd_load, "run": _cmd_run, "evaluate": _cmd_evaluate, "fetch": _cmd_fetch}[args.command](args)
+            commands = {
+                "load": _cmd_load,
+                "run": _cmd_run,
+                "evaluate": _cmd_evaluate,
+                "fetch": _cmd_fetch,
+                "rename": _cmd_rename,
+            }
+            commands[args.command](args)
         except (AnalysisError, OSError) as error:  # what the user can fix (a file, an argument, the disk): one line
             print(f"error: {error}", file=sys.stderr)
             return 1

@@ -159,6 +159,7 @@ def adopt(saved, result: Update):
         means.append(result.vectors[members].mean(axis=0))  # the k-means centre of its papers
         shared = {
             "label": label,
+            "label_source": "phrase",
             "size": int(members.sum()),
             "top_terms": theme["top_terms"],
             "representative_titles": theme["representative_titles"],

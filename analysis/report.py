@@ -142,6 +142,13 @@ def _new_theme_context(themes: pd.DataFrame, papers: pd.DataFrame) -> dict:
     return {"summary": summary, "themes": _records(table), "rules": NEW_THEME_RULES}
 
 
+def _hand_named(topics: pd.DataFrame, broad: pd.DataFrame | None) -> str:
+    """How many names the user set (``label_source`` ``user``), as words; empty when none."""
+    levels = [topics] if broad is None else [topics, broad]
+    n = sum(int((level.get("label_source", pd.Series(dtype=str)) == "user").sum()) for level in levels)
+    return plural(n, "name") if n else ""
+
+
 def render_report(
     papers: pd.DataFrame,
     topics: pd.DataFrame,
@@ -206,6 +213,7 @@ def render_report(
         "level_rules": LEVEL_RULES,
         "fine_note": fine_level_note(topics, broad) if broad is not None else None,
         "label_rules": LABEL_RULES,
+        "hand_named": _hand_named(topics, broad),
         "trend_figures": {name: html for name, html in figure_html.items() if name in TREND_FIGURES},
         "figures": {name: html for name, html in figure_html.items() if name not in TREND_FIGURES},
         "papers": _records(papers[["digest", "position", "title", "topic_label"]]),

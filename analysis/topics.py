@@ -57,6 +57,7 @@ __all__ = [
     "check_model_dir",
     "fit_topics",
     "load_topics",
+    "check_label",
     "relabel_topics",
     "save_topics",
     "terms_frame",
@@ -232,6 +233,7 @@ def _level_table(papers: pd.DataFrame, groups: np.ndarray, terms: list[list[str]
         rows.append(
             {
                 "label": label,
+                "label_source": "phrase",
                 "size": len(members),
                 "label_share": float(names.coverage[group]),
                 "mixed": bool(names.mixed[group]),
@@ -391,9 +393,9 @@ class TopicModel:
         )
         broad_table = _level_table(papers, broad, broad_terms, broad_similarity, broad_names)
         broad_table.insert(0, "broad_topic", range(len(broad_labels)))
-        broad_table.insert(3, "n_topics", np.bincount(broad_of_fine))
+        broad_table.insert(4, "n_topics", np.bincount(broad_of_fine))
         broad_table.insert(
-            4, "topics", [" | ".join(topics.loc[broad_of_fine == b, "label"]) for b in range(len(broad_labels))]
+            5, "topics", [" | ".join(topics.loc[broad_of_fine == b, "label"]) for b in range(len(broad_labels))]
         )
         broad_table["stability"] = broad_stability.round(3)
         if note := fine_level_note(topics, broad_table):
@@ -497,31 +499,59 @@ def broad_level(papers: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def relabel_topics(result: TopicResult, labels: dict[int, str]) -> TopicResult:
-    """A copy of ``result`` with the given topics renamed everywhere (papers, topics, terms, BERTopic model).
+MAX_LABEL = 80  # characters: a name that fits a figure's axis and a report's table
+
+
+def check_label(name: str) -> str:
+    """``name`` with its white space made single, or ``InputError`` when that is empty or over ``MAX_LABEL``."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise InputError("a topic's name must not be empty")
+    if len(name) > MAX_LABEL:
+        raise InputError(f"a topic's name must be at most {MAX_LABEL} characters, got {len(name)}: {name[:40]!r}...")
+    return name
+
+
+def relabel_topics(result: TopicResult, labels: dict[int, str], *, broad: bool = False) -> TopicResult:
+    """A copy of ``result`` with the given topics renamed everywhere (papers, topics, broad topics, terms, the
+    BERTopic model), their ``label_source`` set to ``"user"``; with ``broad``, the ids are broad topics. A saved
+    name carries through every later update (``run --model``, ``--adopt`` included), which keeps the saved
+    topics' names. ``InputError`` for a topic that does not exist, or a name that is empty or longer than
+    ``MAX_LABEL`` characters.
 
     Examples
     --------
     >>> from analysis import fit_topics, load_digests
     >>> result = fit_topics(load_digests("data/"), seed=42)
     >>> renamed = relabel_topics(result, {0: "Large-batch training"})
-    >>> renamed.topics.loc[0, "label"], result.topics.loc[0, "label"] != "Large-batch training"
-    ('Large-batch training', True)
+    >>> renamed.topics.loc[0, ["label", "label_source"]].tolist(), result.topics.loc[0, "label_source"]
+    (['Large-batch training', 'user'], 'phrase')
+    >>> systems = relabel_topics(result, {1: "Systems"}, broad=True)
+    >>> systems.papers.loc[systems.papers["broad_topic"] == 1, "broad_topic_label"].unique().tolist()
+    ['Systems']
     """
-    unknown = sorted(set(labels) - set(result.topics["topic"]))
+    level, key = (result.broad, "broad_topic") if broad else (result.topics, "topic")
+    unknown = sorted(set(labels) - set(level[key]))
     if unknown:
-        raise InputError(
-            f"no such topic: {unknown} (topics are {result.topics['topic'].min()}..{result.topics['topic'].max()})"
-        )
-    topics = result.topics.assign(
-        label=[labels.get(t, label) for t, label in zip(result.topics["topic"], result.topics["label"], strict=True)]
+        what = "broad topic" if broad else "topic"
+        raise InputError(f"no such {what}: {unknown} ({what}s are {level[key].min()}..{level[key].max()})")
+    labels = {int(t): check_label(name) for t, name in labels.items()}
+    renamed = level[key].isin(list(labels))
+    level = level.assign(
+        label=[labels.get(t, label) for t, label in zip(level[key], level["label"], strict=True)],
+        label_source=level["label_source"].where(~renamed, "user"),
     )
-    mapping = dict(zip(topics["topic"], topics["label"], strict=True))
-    papers = result.papers.assign(topic_label=result.papers["topic"].map(mapping))
+    mapping = dict(zip(level[key], level["label"], strict=True))
+    papers = result.papers.assign(**{f"{key}_label": result.papers[key].map(mapping)})
+    if broad:
+        topics = result.topics.assign(broad_topic_label=result.topics["broad_topic"].map(mapping))
+        return dataclasses.replace(result, papers=papers, topics=topics, broad=level)
     terms = result.terms.assign(topic_label=result.terms["topic"].map(mapping))
+    children = level.groupby("broad_topic", sort=False)["label"].agg(" | ".join)
+    broad_table = result.broad.assign(topics=result.broad["broad_topic"].map(children).fillna(result.broad["topics"]))
     model = copy.deepcopy(result.model)  # ``result`` and its model stay as they were
     model.set_topic_labels(mapping)
-    return dataclasses.replace(result, papers=papers, topics=topics, terms=terms, model=model)
+    return dataclasses.replace(result, papers=papers, topics=level, broad=broad_table, terms=terms, model=model)
 
 
 # ----------------------------------------------------------------------------------------- save and load
@@ -568,6 +598,13 @@ def _history(papers: pd.DataFrame) -> pd.DataFrame:
     return history
 
 
+def _with_label_source(table: pd.DataFrame) -> pd.DataFrame:
+    """A level's table with ``label_source`` (saved before it existed: every name was a phrase)."""
+    if "label_source" not in table.columns:
+        table.insert(int(table.columns.get_loc("label")) + 1, "label_source", "phrase")
+    return table
+
+
 def check_model_dir(directory: str | Path, flag: str = "--model") -> None:
     """Raise ``InputError`` with a hint unless ``directory`` holds topics saved by :func:`save_topics` (cheap:
     nothing is imported or read but a file listing)."""
@@ -603,7 +640,7 @@ def load_topics(directory: str | Path) -> TopicResult:
             "fit them again with run to save topics this version can update"
         )
     try:
-        topics, broad = pd.DataFrame(meta["topics"]), pd.DataFrame(meta["broad"])
+        topics, broad = (_with_label_source(pd.DataFrame(meta[level])) for level in ("topics", "broad"))
         centres = _normalise(np.array([meta["centres"][str(t)] for t in topics["topic"]], dtype=np.float32))
         centroids = np.array([meta["centroids"][str(t)] for t in topics["topic"]], dtype=np.float32)
         broad_centroids = np.array(meta["broad_centroids"], dtype=np.float32)

@@ -225,3 +225,30 @@ def test_the_image_browser_starts_before_new_papers_are_embedded_and_not_for_a_r
     # the first run starts the browser before it embeds its 12 new papers (its start overlaps the model's
     # loading); the rerun embeds nothing, so its images are cached ones and it starts no browser
     assert events == [("browser", True), ("encode", 12), ("static",), ("browser", False), ("static",)]
+
+
+def test_names_set_by_hand_survive_an_update_that_adopts(review, tmp_path):
+    import shutil
+
+    from analysis.__main__ import main
+
+    folder, _ = review
+    model = tmp_path / "model"
+    shutil.copytree(folder / "saved" / "model", model)
+    assert main(["rename", str(model), "0", "My own theme"]) == 0
+    assert main(["rename", str(model), "0", "My own area", "--broad"]) == 0
+    run([folder / "planted.csv"], tmp_path / "out", model_dir=model, static=False, log=_quiet, adopt=True)
+    saved = load_topics(folder / "saved" / "model")
+    adopted = load_topics(tmp_path / "out" / "model").topics  # what the next update starts from
+    assert len(adopted) > len(saved.topics)  # a theme was adopted
+    for table in (pd.read_csv(tmp_path / "out" / "topics.csv"), adopted):
+        assert table.loc[0, ["label", "label_source"]].tolist() == ["My own theme", "user"]
+        assert table["label_source"].iloc[1:].eq("phrase").all()  # the other saved names and the adopted themes
+    broad = pd.read_csv(tmp_path / "out" / "broad_topics.csv")
+    assert broad.loc[0, ["label", "label_source"]].tolist() == ["My own area", "user"]
+    papers = pd.read_csv(tmp_path / "out" / "papers.csv")
+    assert set(papers.loc[papers["topic"] == 0, "topic_label"]) == {"My own theme"}
+    assert set(papers.loc[papers["broad_topic"] == 0, "broad_topic_label"]) == {"My own area"}
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert html.count("(named by hand)") == 2
+    assert 'Marked "named by hand": 2 names set with digest-topics rename' in html
