@@ -204,15 +204,15 @@ def _cmd_fetch(args: argparse.Namespace) -> None:
 
 
 def _cmd_rename(args: argparse.Namespace) -> None:
-    from analysis.topics import check_label, load_topics, relabel_topics, save_topics
+    from analysis.topics import level_table, load_topics, relabel_topics, save_topics
 
     saved = load_topics(args.model_dir)
-    level, key = (saved.broad, "broad_topic") if args.broad else (saved.topics, "topic")
     renamed = relabel_topics(saved, {args.topic: args.name}, broad=args.broad)
-    before = level.loc[level[key] == args.topic, "label"].iloc[0]
     save_topics(renamed, args.model_dir)
+    before, after = (level_table(r, broad=args.broad) for r in (saved, renamed))
+    old, new = (table.loc[table[key] == args.topic, "label"].iloc[0] for table, key in (before, after))
     what = "broad topic" if args.broad else "topic"
-    print(f"renamed {what} {args.topic} from {before!r} to {check_label(args.name)!r} in {args.model_dir}")
+    print(f"renamed {what} {args.topic} from {old!r} to {new!r} in {args.model_dir}")
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:

@@ -58,6 +58,7 @@ __all__ = [
     "fit_topics",
     "load_topics",
     "check_label",
+    "level_table",
     "relabel_topics",
     "save_topics",
     "terms_frame",
@@ -512,6 +513,11 @@ def check_label(name: str) -> str:
     return name
 
 
+def level_table(result: TopicResult, *, broad: bool = False) -> tuple[pd.DataFrame, str]:
+    """The fine topics' table and its id column (``topic``), or with ``broad`` the broad topics' (``broad_topic``)."""
+    return (result.broad, "broad_topic") if broad else (result.topics, "topic")
+
+
 def relabel_topics(result: TopicResult, labels: dict[int, str], *, broad: bool = False) -> TopicResult:
     """A copy of ``result`` with the given topics renamed everywhere (papers, topics, broad topics, terms, the
     BERTopic model), their ``label_source`` set to ``"user"``; with ``broad``, the ids are broad topics. A saved
@@ -530,7 +536,7 @@ def relabel_topics(result: TopicResult, labels: dict[int, str], *, broad: bool =
     >>> systems.papers.loc[systems.papers["broad_topic"] == 1, "broad_topic_label"].unique().tolist()
     ['Systems']
     """
-    level, key = (result.broad, "broad_topic") if broad else (result.topics, "topic")
+    level, key = level_table(result, broad=broad)
     unknown = sorted(set(labels) - set(level[key]))
     if unknown:
         what = "broad topic" if broad else "topic"
