@@ -122,6 +122,14 @@ def _build_parser() -> argparse.ArgumentParser:
         f"table) instead of digests; default: digests, or periods for more than {MAX_GROUPS} dated digests",
     )
     run.add_argument("--no-static", dest="static", action="store_false", help="write figures as HTML only (no PNG/SVG)")
+    namer = run.add_argument_group("names from a local language model (optional; see the README's prompt)")
+    namer.add_argument(
+        "--namer",
+        metavar="URL",
+        help="name the fitted topics through this OpenAI-compatible server (e.g. http://localhost:11434/v1 for "
+        "Ollama); answers that are not a short name of the topic's own words are refused and the phrase stays",
+    )
+    namer.add_argument("--namer-model", metavar="NAME", help="the model the --namer server runs (e.g. llama3.2)")
     dask = run.add_argument_group("on a Dask cluster (pip install 'digest-topics[dask]')")
     dask.add_argument(
         "--scheduler", metavar="ADDRESS", help="embed and place papers on this running Dask scheduler (tcp://host:8786)"

@@ -23,6 +23,7 @@ from analysis.figure_set import build_figures
 from analysis.history import MAP_COLUMNS, update
 from analysis.history import adopt as adopt_themes
 from analysis.levels import check_counts, unit_rows
+from analysis.namer import Namer, check_namer, llm_names
 from analysis.new_themes import ALPHA as NEW_ALPHA
 from analysis.new_themes import MIN_NEW_PAPERS, MIN_RATIO
 from analysis.overlap import MAX_GROUPS, OverlapTables, choose_unit, overlap_tables
@@ -157,6 +158,8 @@ class RunOptions:
     precision: str | None = None
     scheduler: str | None = None
     workers: int | None = None
+    namer: str | None = None
+    namer_model: str | None = None
 
     def check(self, out: str | Path) -> None:
         """Raise ``InputError`` for options that cannot work, before anything is read or embedded (the bound of
@@ -164,6 +167,12 @@ class RunOptions:
         check_period(self.period, "--period")
         check_out_dir(out)
         check_cluster_args(self.scheduler, self.workers)
+        check_namer(self.namer, self.namer_model)
+        if self.namer and self.model_dir:
+            raise InputError(
+                "--namer names the topics of a new fit; an update keeps the saved names "
+                "(digest-topics rename MODEL_DIR TOPIC NAME changes one)"
+            )
         check_counts(None, self.n_topics, self.n_broad, names=COUNT_FLAGS)
         if self.model_dir:
             check_model_dir(self.model_dir)
@@ -251,6 +260,7 @@ def run(paths, out: str | Path, options: RunOptions | None = None, *, log=print,
             client=client,
             log=log,
             clock=clock,
+            namer=Namer(o.namer, o.namer_model, cache=cache_dir() / "names") if o.namer else None,
         )
         result.inputs = ", ".join(map(str, paths))
         if saved is not None:
@@ -327,9 +337,11 @@ def analyse(
     client=None,
     log=print,
     clock: Stopwatch | None = None,
+    namer: Namer | None = None,
 ) -> RunResult:
     """Topics (fitted, or ``saved`` ones with these papers as an update), periods and trends, overlap, the
-    document map and the figures of embedded ``papers``; nothing is written."""
+    document map and the figures of embedded ``papers``; nothing is written. ``namer``: a fit's topics are
+    named through it (:func:`analysis.namer.llm_names`)."""
     clock = clock or Stopwatch()
     embedder = embedder or Embedder()
     new_themes = saved_map = None
@@ -343,6 +355,7 @@ def analyse(
         clock.lap("place")
     else:
         model = _fit(papers, vectors, seed=seed, n_topics=n_topics, n_broad=n_broad, embedder=embedder, log=log)
+        model = llm_names(model, namer, log)
         papers, topics, broad, terms, centres = model.papers, model.topics, model.broad, model.terms, model.centres
         vectors, params = model.embeddings, model.params
         clock.lap("fit")

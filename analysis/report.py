@@ -24,6 +24,7 @@ from analysis._io import plural
 from analysis.figure_set import caption
 from analysis.labels import LABEL_RULES
 from analysis.levels import LEVEL_RULES, fine_level_note
+from analysis.namer import MAX_WORDS as NAMER_WORDS
 from analysis.new_themes import NEW_THEME_RULES
 from analysis.overlap import CLASS_RULES, OverlapTables
 from analysis.trends import TREND_RULES, Trends
@@ -142,10 +143,10 @@ def _new_theme_context(themes: pd.DataFrame, papers: pd.DataFrame) -> dict:
     return {"summary": summary, "themes": _records(table), "rules": NEW_THEME_RULES}
 
 
-def _hand_named(topics: pd.DataFrame, broad: pd.DataFrame | None) -> str:
-    """How many names the user set (``label_source`` ``user``), as words; empty when none."""
+def _named_by(topics: pd.DataFrame, broad: pd.DataFrame | None, source: str) -> str:
+    """How many names came from ``source`` (``label_source``: ``user`` or ``llm``), as words; empty when none."""
     levels = [topics] if broad is None else [topics, broad]
-    n = sum(int((level.get("label_source", pd.Series(dtype=str)) == "user").sum()) for level in levels)
+    n = sum(int((level.get("label_source", pd.Series(dtype=str)) == source).sum()) for level in levels)
     return plural(n, "name") if n else ""
 
 
@@ -213,7 +214,9 @@ def render_report(
         "level_rules": LEVEL_RULES,
         "fine_note": fine_level_note(topics, broad) if broad is not None else None,
         "label_rules": LABEL_RULES,
-        "hand_named": _hand_named(topics, broad),
+        "hand_named": _named_by(topics, broad, "user"),
+        "llm_named": _named_by(topics, broad, "llm"),
+        "namer_words": NAMER_WORDS,
         "trend_figures": {name: html for name, html in figure_html.items() if name in TREND_FIGURES},
         "figures": {name: html for name, html in figure_html.items() if name not in TREND_FIGURES},
         "papers": _records(papers[["digest", "position", "title", "topic_label"]]),

@@ -29,14 +29,7 @@ from analysis._bertopic import bertopic_class, bertopic_text, load_bertopic
 from analysis._io import is_missing, quiet_logger
 from analysis.embeddings import Embedder, paper_texts
 from analysis.errors import InputError
-from analysis.labels import (
-    STOP_WORDS,
-    count_phrases,
-    name_pairs,
-    phrase_labels,
-    sampled,
-    with_keywords,
-)
+from analysis.labels import STOP_WORDS, name_levels, with_keywords
 from analysis.levels import (
     Granularity,
     NestedKMeans,
@@ -273,31 +266,14 @@ def label_levels(model, texts, fine, broad_of_fine, similarity, broad_similarity
     terms per topic and :class:`~analysis.labels.Names`, for the fitted BERTopic ``model``, the papers' ``texts``,
     their fine topics, each fine topic's broad topic, and each paper's cosine to its fine and broad centre. The
     labels are phrases of ``label_texts`` (default: ``texts``; :func:`analysis.labels.with_keywords` adds the
-    papers' own keywords).
-
-    Labels are unique within a level. A broad topic of one fine topic takes its label; one of several is named
-    by a phrase most of them use, which may be one of its own fine topics' labels but no other's."""
+    papers' own keywords), named by :func:`analysis.labels.name_levels`."""
     n_fine = len(broad_of_fine)
     broad_of_fine = np.asarray(broad_of_fine)
     fine_terms = [[term for term, _ in model.get_topic(t) or [] if term] for t in range(n_fine)]
     broad = broad_of_fine[fine]
     broad_terms = [[term for term, _ in pairs] for pairs in group_terms(model, texts, broad, 3 * N_TERMS)]
     label_texts = texts if label_texts is None else label_texts
-    counted = count_phrases(label_texts, np.union1d(sampled(fine, similarity), sampled(broad, broad_similarity)))
-    fine_names = phrase_labels(label_texts, fine, similarity, counted=counted)
-    only_child = {
-        b: int(np.flatnonzero(broad_of_fine == b)[0]) for b in np.flatnonzero(np.bincount(broad_of_fine) == 1)
-    }
-    # a broad label may be one of its own fine topics' (the core of the group), never another broad topic's
-    avoid_in = [
-        [label for t, label in enumerate(fine_names.labels) if broad_of_fine[t] != b]
-        for b in range(int(broad_of_fine.max()) + 1)
-    ]
-    broad_names = phrase_labels(label_texts, broad, broad_similarity, parents=fine, avoid_in=avoid_in, counted=counted)
-    for b, child in only_child.items():
-        broad_names.labels[b] = fine_names.labels[child]
-        broad_names.coverage[b], broad_names.mixed[b] = fine_names.coverage[child], fine_names.mixed[child]
-    name_pairs(broad_names, fine_names, broad_of_fine, np.bincount(fine, minlength=n_fine))
+    fine_names, broad_names = name_levels(label_texts, fine, broad_of_fine, similarity, broad_similarity)
     return fine_terms, fine_names, broad_terms, broad_names
 
 
@@ -518,9 +494,12 @@ def level_table(result: TopicResult, *, broad: bool = False) -> tuple[pd.DataFra
     return (result.broad, "broad_topic") if broad else (result.topics, "topic")
 
 
-def relabel_topics(result: TopicResult, labels: dict[int, str], *, broad: bool = False) -> TopicResult:
+def relabel_topics(
+    result: TopicResult, labels: dict[int, str], *, broad: bool = False, source: str = "user"
+) -> TopicResult:
     """A copy of ``result`` with the given topics renamed everywhere (papers, topics, broad topics, terms, the
-    BERTopic model), their ``label_source`` set to ``"user"``; with ``broad``, the ids are broad topics. A saved
+    BERTopic model), their ``label_source`` set to ``source`` (``"user"``; :mod:`analysis.namer` sets
+    ``"llm"``); with ``broad``, the ids are broad topics. A saved
     name carries through every later update (``run --model``, ``--adopt`` included), which keeps the saved
     topics' names. ``InputError`` for a topic that does not exist, or a name that is empty or longer than
     ``MAX_LABEL`` characters.
@@ -545,7 +524,7 @@ def relabel_topics(result: TopicResult, labels: dict[int, str], *, broad: bool =
     renamed = level[key].isin(list(labels))
     level = level.assign(
         label=[labels.get(t, label) for t, label in zip(level[key], level["label"], strict=True)],
-        label_source=level["label_source"].where(~renamed, "user"),
+        label_source=level["label_source"].where(~renamed, source),
     )
     mapping = dict(zip(level[key], level["label"], strict=True))
     papers = result.papers.assign(**{f"{key}_label": result.papers[key].map(mapping)})

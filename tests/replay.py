@@ -72,7 +72,13 @@ def recorded_days() -> dict[str, list]:
 
 @contextlib.contextmanager
 def replay_server(days: dict[str, list] | None = None, **kwargs) -> Iterator[ReplayServer]:
-    server = ReplayServer(recorded_days() if days is None else days, **kwargs)
+    with serving(ReplayServer(recorded_days() if days is None else days, **kwargs)) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serving(server: ThreadingHTTPServer) -> Iterator[ThreadingHTTPServer]:
+    """``server`` answering on a thread of its own while the block runs, then shut down."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

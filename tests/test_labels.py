@@ -8,11 +8,14 @@ from analysis.labels import (
     STOP_WORDS,
     _same_name,
     count_phrases,
+    name_levels,
     name_pairs,
     names_a_subject,
     phrase_labels,
+    shares_no_subject,
     with_keywords,
 )
+from analysis.noun_phrases import is_noun_phrase, noun_phrases
 
 
 def test_seed_labels_read_like_phrases(seed_result):
@@ -27,7 +30,7 @@ def test_seed_labels_read_like_phrases(seed_result):
             assert "_" not in label
 
 
-@pytest.mark.parametrize("label", ["LLM inference", "In-context learning", "Scaling laws"])
+@pytest.mark.parametrize("label", ["KV cache", "In-context learning", "Scaling laws"])
 def test_seed_topics_include_themes_a_reader_expects(seed_result, label):
     assert label in seed_result.topics["label"].tolist()
 
@@ -64,14 +67,15 @@ _FILLER = (
 
 
 def _texts(phrases_by_group: list[list[str]], seed: int = 0) -> tuple[list[str], np.ndarray]:
-    """One text per phrase list entry: shuffled filler words that every group shares, around its phrases."""
+    """One text per phrase list entry: shuffled filler words that every group shares, around its phrases (a
+    sentence of their own, so that no filler word continues them)."""
     rng = np.random.default_rng(seed)
     texts, groups = [], []
     for group, phrases in enumerate(phrases_by_group):
         for phrase in phrases:
             words = list(rng.permutation(_FILLER)[:14])
             cut = int(rng.integers(2, 10))
-            texts.append(" ".join(words[:cut]) + (f". {phrase} " if phrase else " ") + " ".join(words[cut:]) + ".")
+            texts.append(" ".join(words[:cut]) + (f". {phrase}. " if phrase else " ") + " ".join(words[cut:]) + ".")
             groups.append(group)
     return texts, np.array(groups)
 
@@ -165,10 +169,11 @@ def test_a_label_is_written_as_running_text_writes_it_not_as_titles_do():
     assert _labels([["Monte Carlo tree search"] * 10 + [""] * 10, other])[0] == "Monte Carlo tree search"
 
 
-def test_no_phrase_runs_across_punctuation():
-    texts, _ = _texts([["We scale models. Data quality matters"] * 10])
+def test_no_phrase_runs_across_punctuation_and_none_is_a_verb_phrase():
+    texts, _ = _texts([["We scale models. Data quality is key"] * 10])
     keys = count_phrases(texts, np.arange(len(texts))).keys
-    assert "scale model" in keys and "data quality" in keys and not any("model data" in key for key in keys)
+    assert "model" in keys and "data quality" in keys and not any("model data" in key for key in keys)
+    assert "scale model" not in keys  # "we scale models": a verb and its object
 
 
 def test_a_phrase_the_papers_nearly_always_continue_is_completed():
@@ -204,7 +209,8 @@ def test_a_broad_topic_of_two_fine_topics_that_share_no_subject_is_named_after_b
     broad_names = phrase_labels(texts, broad[fine], np.ones(len(texts)), parents=fine)
     assert fine_names.labels == ["Video generation", "3D scenes", "Protein folding"]
     assert not names_a_subject(broad_names.labels[0]) or broad_names.mixed[0]  # what the rule replaces
-    name_pairs(broad_names, fine_names, broad, np.bincount(fine))
+    assert shares_no_subject(broad_names, 0)
+    name_pairs(broad_names, fine_names, broad, np.bincount(fine), [0])
     assert broad_names.labels[0] == "Video generation and 3D scenes" and not broad_names.mixed[0]
     assert broad_names.coverage[0] == round((16 / 24 * 24 + 14 / 20 * 20) / 44, 3)
     # a pair with a shared subject keeps its phrase
@@ -212,8 +218,7 @@ def test_a_broad_topic_of_two_fine_topics_that_share_no_subject_is_named_after_b
     texts, fine = texts + _texts([["protein folding"] * 20])[0], np.concatenate([fine, np.full(20, 2)])
     fine_names = phrase_labels(texts, fine, np.ones(len(texts)))
     broad_names = phrase_labels(texts, broad[fine], np.ones(len(texts)), parents=fine)
-    name_pairs(broad_names, fine_names, broad, np.bincount(fine))
-    assert broad_names.labels[0] == "LLM agents"
+    assert not shares_no_subject(broad_names, 0) and broad_names.labels[0] == "LLM agents"
 
 
 def test_a_measure_or_a_property_is_not_a_topics_name():
@@ -238,11 +243,11 @@ def test_a_phrase_is_completed_to_the_longer_one_the_papers_abbreviate():
 
 def test_a_fine_topic_whose_best_phrases_are_single_words_is_named_after_a_phrase_further_down():
     words = (
-        "attacks defense safety toxicity risks harmful vulnerabilities adversarial security malicious threats "
+        "attacks defense safety toxicity risks harms vulnerabilities backdoors security jailbreaks threats "
         "privacy guardrails exploits poisoning"
     ).split()
     rng = np.random.default_rng(3)
-    texts = [" ".join(rng.permutation(words)[:11]) + ". " + " ".join(rng.permutation(_FILLER)[:10]) for _ in range(20)]
+    texts = [", ".join(rng.permutation(words)[:11]) + ". " + " ".join(rng.permutation(_FILLER)[:10]) for _ in range(20)]
     texts = [text + (". jailbreak attacks" if i < 5 else "") for i, text in enumerate(texts)]
     others, groups = _texts([["protein folding"] * 20, ["speech recognition"] * 20])
     texts, groups = texts + others, np.concatenate([np.zeros(20, int), groups + 1])
@@ -267,3 +272,93 @@ def test_a_plural_in_ies_counts_as_its_singular():
     names = phrase_labels(texts, groups, np.ones(len(texts)))
     assert names.labels[0] == "Agent strategies" and names.coverage[0] == 0.6
     assert _same_name("Reasoning capabilities", "reasoning capability")
+
+
+# ------------------------------------------------------------------ noun phrases (issue 39)
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Provide evidence", False),  # a verb phrase
+        ("Model trained", False),  # a noun and the participle after it
+        ("Lower memory", False),  # a comparative
+        ("Multimodal", False),  # a lone adjective
+        ("Dataset that supports", False),
+        ("In-context learning", True),  # a gerund as the head
+        ("3D Gaussian splatting", True),
+        ("KV cache", True),
+        ("LLM agents", True),
+        ("Mixture of experts", True),
+        ("Chain-of-thought", True),
+        ("LLM-as-a-judge", True),
+        ("Text-to-image", False),  # a modifier without its noun
+        ("Video generation and 3D scenes", True),
+    ],
+)
+def test_a_label_read_on_its_own_is_a_noun_phrase_or_not(label, expected):
+    assert is_noun_phrase(label) is expected
+
+
+def test_noun_phrases_end_at_their_head():
+    text = "We study in-context learning of large language models. The model trained on data fails."
+    assert noun_phrases(text) == [
+        "learning", "in-context learning", "models", "language models", "large language models", "model", "data",
+    ]  # fmt: skip
+    # "study" after "We" is a verb; "large language" is no phrase; "model trained" none either
+
+
+def test_a_verb_phrase_or_a_noun_and_its_participle_never_names_a_topic():
+    other = ["protein folding"] * 20
+    verbs = ["provide evidence that"] * 12 + ["model trained on"] * 12 + ["lower memory use"] * 10 + ["theory"] * 6
+    label = _labels([verbs, other])[0]
+    assert label not in ("Provide evidence", "Model trained", "Lower memory") and is_noun_phrase(label), label
+
+
+def test_a_metric_acronym_is_a_measure_and_a_titles_capitals_are_undone():
+    other = ["protein folding"] * 20
+    fid = ["FID"] * 12 + ["Frechet inception distance (FID)"] * 4 + ["image editing"] * 8
+    assert _labels([fid, other])[0] == "Image editing"
+    titled = ["Direct Preference Optimization (DPO)"] * 12 + [""] * 8
+    assert _labels([titled, other])[0] == "Direct preference optimization"
+
+
+def test_seed_labels_are_noun_phrases_and_fine_labels_differ_from_their_parents(seed_result):
+    topics, broad = seed_result.topics, seed_result.broad
+    assert all(map(is_noun_phrase, [*topics["label"], *broad["label"]]))
+    for row in topics.itertuples():
+        only_child = int(broad.loc[broad["broad_topic"] == row.broad_topic, "n_topics"].iloc[0]) == 1
+        assert only_child or row.label.casefold() != row.broad_topic_label.casefold(), row.label
+
+
+def _levels(phrases_by_fine: list[list[str]], broad_of_fine: list[int]):
+    texts, fine = _texts(phrases_by_fine)
+    ones = np.ones(len(texts))
+    return name_levels(texts, fine, np.array(broad_of_fine), ones, ones)
+
+
+def test_a_broad_topic_is_never_named_by_a_phrase_of_one_child_alone():
+    fine, broad = _levels(
+        [
+            ["MoE scaling laws"] * 10 + ["scaling laws"] * 8 + [""] * 2,  # MoE: half of this child's papers...
+            ["MoE"] * 2 + ["compressed models"] * 14 + [""] * 14,  # ...and a fifteenth of the other's
+            ["protein folding"] * 20,
+            ["speech recognition"] * 20,
+        ],
+        [0, 0, 1, 2],
+    )
+    assert broad.labels[0] == "Compressed models and scaling laws", broad.labels  # the larger child first
+    assert fine.labels[:2] == ["Scaling laws", "Compressed models"]
+
+
+def test_a_fine_label_differs_from_its_parents_and_siblings():
+    fine, broad = _levels(
+        [
+            ["LLM agents for coding agents"] * 12 + ["coding agents"] * 2 + [""] * 6,
+            ["LLM agents with agent memory"] * 12 + ["agent memory"] * 2 + [""] * 6,
+            ["LLM agents"] * 14 + [""] * 6,
+            ["protein folding"] * 20,
+        ],
+        [0, 0, 0, 1],
+    )
+    assert broad.labels[0] == "LLM agents"
+    assert "LLM agents" not in fine.labels[:3] and len(set(fine.labels)) == 4
+    assert broad.labels[1] == fine.labels[3] == "Protein folding"  # an only child keeps its parent's name
