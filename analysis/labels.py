@@ -349,9 +349,16 @@ def _scores(uses, rows: np.ndarray, parts: list[np.ndarray] | None = None, sibli
     return score
 
 
+# The field's standard evaluation metrics, by the names papers write them: a measure, never a theme (*FID* names no
+# image-generation topic), also where the papers never spell them out.
+METRICS = frozenset(
+    "fid fvd kid lpips psnr ssim clipscore bleu rouge meteor bertscore wer cer auc auroc mrr ndcg perplexity".split()
+)
+
+
 def _measures(keys: list[str], initials: list[str], uses) -> np.ndarray:
-    """Whether each phrase names a measure or a property (:data:`PROPERTY_WORDS`): by its head, or, for an
-    acronym (``fid``), by the head of the phrase it most often stands for (``frechet inception distance``) where
+    """Whether each phrase names a measure or a property (:data:`PROPERTY_WORDS`, :data:`METRICS`): by its head,
+    or, for an acronym, by the head of the phrase it most often stands for (``frechet inception distance``) where
     that is written in a tenth as many texts (``cost of training`` is not what ``CoT`` stands for)."""
     heads = [_head(key) for key in keys]
     totals = np.asarray(uses.sum(axis=0)).ravel()
@@ -359,7 +366,7 @@ def _measures(keys: list[str], initials: list[str], uses) -> np.ndarray:
     for i in np.argsort(-totals, kind="stable"):
         if " " in keys[i] or "-" in keys[i]:
             spelled.setdefault(initials[i], int(i))
-    measure = np.array([head in PROPERTY_WORDS for head in heads], dtype=bool)
+    measure = np.array([head in PROPERTY_WORDS or key in METRICS for head, key in zip(heads, keys, strict=True)])
     for i, key in enumerate(keys):
         full = spelled.get(key)
         if full is not None and _acronym(key.upper()) is not None and totals[full] >= 0.1 * totals[i]:

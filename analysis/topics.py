@@ -454,7 +454,7 @@ def fit_topics(
     (10, 4, 186)
     >>> first = result.topics.iloc[0]
     >>> str(first["label"]), int(first["size"]), str(first["broad_topic_label"])
-    ('Neural networks', 34, 'Large batch')
+    ('Neural networks', 34, 'Neural networks and analytical solution')
     >>> bool((result.assign(result.papers)["topic"] == result.papers["topic"]).all())  # placed where it was fitted
     True
     """

@@ -11,7 +11,9 @@ that gives its acronym in brackets (``retrieval augmented generation (rag)``) is
 The same again on windows fitted on their own (:data:`WINDOWS`): other topics, and more of their papers
 keyworded (the service wrote keywords from March 2025 on).
 Also the labels of the seeds (``data/``) and of the balanced arXiv set, which have no keyword reference: to read
-as a reviewer would. And the cost: seconds spent labelling, against the whole fit.
+as a reviewer would, each with three titles. For every fit, the share of labels that are noun phrases as the
+bundled tagger reads them alone (:func:`analysis.noun_phrases.is_noun_phrase`), and the cost: seconds spent
+labelling, against the whole fit.
 
     python bench/labels.py [--out bench/RESULTS.md]     # writes its section of RESULTS.md
 """
@@ -34,9 +36,14 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPORA = Path(os.environ.get("BENCH_CORPORA", ROOT.parent / "shared" / "corpora"))
 BEGIN, END = "<!-- labels: written by bench/labels.py -->", "<!-- /labels -->"
 N_REFERENCE = 5
-WINDOWS = {  # held-out windows fitted on their own: first day, day after the last
+WINDOWS = {  # held-out windows fitted on their own: first day, day after the last (with the year: eight fits)
     "the papers of 2025": ("2025-01-01", "2025-07-01"),
     "March-June 2025 (keyworded)": ("2025-03-01", "2025-07-01"),
+    "April-June 2025": ("2025-04-01", "2025-07-01"),
+    "May-June 2025": ("2025-05-01", "2025-07-01"),
+    "January-April 2025": ("2025-01-01", "2025-05-01"),
+    "15 March-15 May 2025": ("2025-03-15", "2025-05-15"),
+    "June 2025": ("2025-06-01", "2025-07-01"),
 }
 
 
@@ -144,8 +151,18 @@ def both_levels(result, keywords: list[set[str]]) -> tuple[tuple, tuple]:
 
 
 def _labels_table(result) -> str:
-    fine = result.topics[["label", "size", "broad_topic_label"]].rename(columns={"broad_topic_label": "broad topic"})
-    return fine.to_markdown(index=False)
+    fine = result.topics[["label", "size", "broad_topic_label", "representative_titles"]]
+    return fine.rename(columns={"broad_topic_label": "broad topic", "representative_titles": "titles"}).to_markdown(
+        index=False
+    )
+
+
+def noun_phrase_share(result) -> tuple[int, int]:
+    """Labels of both levels that are noun phrases read alone, and labels."""
+    from analysis.noun_phrases import is_noun_phrase
+
+    labels = [*result.topics["label"], *result.broad["label"]]
+    return sum(map(is_noun_phrase, labels)), len(labels)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,15 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     keywords = keyword_sets(papers)
     result, spent = fit(papers)
     (fine_hits, fine_n, fine_table), (broad_hits, broad_n, broad_table) = both_levels(result, keywords)
-    rows = [(f"the year ({len(papers):,})", fine_hits, fine_n, broad_hits, broad_n)]
+    rows = [(f"the year ({len(papers):,})", fine_hits, fine_n, broad_hits, broad_n, *noun_phrase_share(result), spent)]
     for name, (first, end) in WINDOWS.items():
         window = papers[(papers["digest_date"] >= first) & (papers["digest_date"] < end)].reset_index(drop=True)
-        (hits, n, _), (broad_window, n_broad, _) = both_levels(fit(window)[0], keyword_sets(window))
-        rows.append((f"{name} ({len(window):,})", hits, n, broad_window, n_broad))
-    rows.append(("all", *(sum(row[i] for row in rows) for i in range(1, 5))))
-    held_out = "\n".join(
-        f"| {name} | {f} of {nf} ({f / nf:.0%}) | {b} of {nb} ({b / nb:.0%}) |" for name, f, nf, b, nb in rows
-    )
+        fitted, cost = fit(window)
+        (hits, n, _), (broad_window, n_broad, _) = both_levels(fitted, keyword_sets(window))
+        rows.append((f"{name} ({len(window):,})", hits, n, broad_window, n_broad, *noun_phrase_share(fitted), cost))
     from analysis import load_digests
 
     others = {}
@@ -174,7 +188,25 @@ def main(argv: list[str] | None = None) -> int:
             CORPORA / "arxiv_cs_2025_balanced.jsonl.gz", lines=True, dtype={"id": str}
         ).assign(digest=lambda f: f["digest_date"].astype(str).str[:10], paper_id=lambda f: f["id"]),
     }.items():
-        others[name], _ = fit(frame)
+        others[name], cost = fit(frame)
+        rows.append((name, 0, 0, 0, 0, *noun_phrase_share(others[name]), cost))
+    fits = [row for row in rows if row[2]]
+    total = ("all eight", *(sum(row[i] for row in fits) for i in range(1, 7)))
+    total_np = (sum(row[5] for row in rows), sum(row[6] for row in rows))
+    held_out = "\n".join(
+        f"| {name} | {f} of {nf} ({f / nf:.0%}) | {b} of {nb} ({b / nb:.0%}) | {k} of {n} | "
+        f"{cost['labels']:.1f} s of {cost['fit']:.1f} s |"
+        for name, f, nf, b, nb, k, n, cost in fits
+    )
+    held_out += "\n" + "\n".join(
+        f"| {name} | - | - | {k} of {n} | {cost['labels']:.1f} s of {cost['fit']:.1f} s |"
+        for name, f, nf, b, nb, k, n, cost in rows
+        if not nf
+    )
+    held_out += (
+        f"\n| **{total[0]}** | {total[1]} of {total[2]} ({total[1] / total[2]:.0%}) | {total[3]} of {total[4]} "
+        f"({total[3] / total[4]:.0%}) | {total_np[0]} of {total_np[1]} (all fits) | |"
+    )
     section = (
         f"""{BEGIN}
 ## Labels in the field's words
@@ -184,11 +216,9 @@ Daily Papers 2024-05 - 2025-06 ({len(papers):,} papers, {sum(map(bool, keywords)
 abstracts only. A label matches when it equals or contains one of the five keyphrases most specific to its
 topic's papers (see the script's docstring).
 
-| papers fitted | fine labels matching | broad labels matching |
-|---|---:|---:|
+| papers fitted | fine labels matching | broad labels matching | noun phrases | labelling, of the fit |
+|---|---:|---:|---:|---:|
 {held_out}
-
-Labelling took {spent["labels"]:.1f} s of the {spent["fit"]:.1f} s fit.
 
 Fine topics:
 

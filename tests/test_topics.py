@@ -186,8 +186,8 @@ def test_cli_run_places_onto_a_saved_model(tmp_path):
     assert len(placed) == 186 + 2 and placed["is_new"].sum() == 2  # the saved papers, then the new ones
     placed = placed[placed["is_new"]]
     topics = pd.read_csv(tmp_path / "fit" / "topics.csv").set_index("label")
-    # a KV-cache paper lands in the systems area that holds the "LLM inference" topic
-    assert placed["broad_topic_label"].iloc[0] == topics.loc["LLM inference", "broad_topic_label"]
+    # a KV-cache paper lands in the systems area that holds the "KV cache" topic
+    assert placed["broad_topic_label"].iloc[0] == topics.loc["KV cache", "broad_topic_label"]
     assert placed["novel"].tolist() == [False, True]
     assert "1 flagged as novel" in result.stdout
     other = _cli(
