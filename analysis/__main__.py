@@ -260,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         except (AnalysisError, OSError) as error:  # what the user can fix (a file, an argument, the disk): one line
             print(f"error: {error}", file=sys.stderr)
             return 1
+        except KeyboardInterrupt:  # Ctrl-C: one line, no traceback; outputs are written whole or not at all
+            print("interrupted: nothing was half-written (fetch resumes from the days it wrote)", file=sys.stderr)
+            return 130
     return 0
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.errors import InputError
 from analysis.labels import phrase_labels, with_keywords
 from analysis.levels import group_centres, unit_rows
 from analysis.new_themes import NewThemes, find_new_themes
@@ -132,6 +133,11 @@ def update(
         pd.MultiIndex.from_frame(history[key].astype(str)) if len(history) else pd.MultiIndex.from_tuples([], names=key)
     )
     repeated = pd.MultiIndex.from_frame(papers[key].astype(str)).isin(known)
+    if len(papers) and repeated.all():
+        raise InputError(
+            f"all {len(papers)} papers are already in the saved model (the same digests): nothing to add "
+            "(were these digests added before?)"
+        )
     papers, vectors = papers.loc[~repeated].reset_index(drop=True), np.asarray(vectors)[~repeated]
     placed = saved.assign(papers, embeddings=vectors, client=client)
     combined = pd.concat([history.assign(is_new=False), placed.assign(is_new=True)], ignore_index=True, sort=False)

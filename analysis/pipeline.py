@@ -273,7 +273,7 @@ def run(paths, out: str | Path, options: RunOptions | None = None, *, log=print,
             except NoBrowserError as error:
                 log(str(error))
             clock.lap("static")
-    log(f"wrote {plural(len(result.figures), 'figure')}, the report and the tables to {out}/")
+    log(f"wrote {plural(len(result.figures), 'figure')}, the report and the tables to {str(out).rstrip('/')}/")
     result.timings = clock.seconds
     return result
 

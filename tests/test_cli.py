@@ -174,6 +174,13 @@ def test_errors_a_user_can_fix_are_one_line_and_anything_else_keeps_its_tracebac
     with pytest.raises(ValueError, match="a bug"):
         cli.main(["load", str(SEED_A), "--out", str(out)])
 
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_cmd_fetch", interrupted)  # Ctrl-C: one line and exit 130, no traceback
+    assert cli.main(["fetch", "--since", "2025-01-01", "--until", "2025-01-02", "--out", str(tmp_path / "f")]) == 130
+    assert capsys.readouterr().err == "interrupted: nothing was half-written (fetch resumes from the days it wrote)\n"
+
 
 def test_run_flags_become_its_options_one_for_one(monkeypatch):
     from analysis import __main__ as cli

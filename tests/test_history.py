@@ -142,10 +142,18 @@ def test_adopted_themes_are_topics_the_next_update_tracks(review, planted_update
 
 def test_papers_already_saved_are_not_added_twice(review):
     folder, _ = review
-    result, messages = _update(folder, "saved.csv", "again")
     saved = pd.read_csv(folder / "saved" / "papers.csv")
-    assert len(result.papers) == len(saved) and not result.papers["is_new"].any()
-    assert f"{len(saved)} papers already in the saved papers (same digest) left out" in messages
+    with pytest.raises(InputError, match=f"all {len(saved)} papers are already in the saved model"):
+        _update(folder, "saved.csv", "again")  # the same month added twice: one line, nothing written
+    assert not (folder / "again").exists()
+    mixed = pd.concat([pd.read_csv(folder / "saved.csv").head(3), pd.read_csv(folder / "null.csv")])
+    mixed.to_csv(folder / "mixed.csv", index=False)
+    messages = []
+    out = f"{folder / 'mixed'}/"  # as a shell completes a folder's name
+    result = run([folder / "mixed.csv"], out, model_dir=folder / "saved" / "model", static=False, log=messages.append)
+    assert "3 papers already in the saved papers (same digest) left out" in messages
+    assert messages[-1].endswith(f"the tables to {folder / 'mixed'}/")  # one slash
+    assert len(result.papers) == len(saved) + len(mixed) - 3
 
 
 def test_adopt_without_a_model_is_refused_before_any_work(tmp_path):
