@@ -143,7 +143,9 @@ def update(
     combined = pd.concat([history.assign(is_new=False), placed.assign(is_new=True)], ignore_index=True, sort=False)
     combined["n_digests"] = combined.groupby("paper_id")["digest"].transform("nunique").astype(int)
     all_vectors = unit_rows(np.vstack([np.asarray(history_vectors).reshape(len(history), -1), vectors]))
-    found = find_new_themes(all_vectors, combined["is_new"].to_numpy(), n_topics=len(saved.topics), seed=seed)
+    found = find_new_themes(
+        all_vectors, combined["is_new"].to_numpy(), n_topics=len(saved.topics), seed=seed, topics=combined["topic"]
+    )
     combined["new_theme"] = found.theme
     table, terms = _describe(saved, combined, all_vectors, found)
     vectors = np.asarray(all_vectors, dtype=np.float32)  # no copy where they are float32 already

@@ -20,6 +20,10 @@ The test, built so that noise is not called a theme:
    new theme.
 5. **One theme per subject.** Called candidates are taken by ascending q; one whose papers are mostly (more than
    half) inside a theme already taken is the same subject at another granularity and is dropped.
+6. **A saved topic is not new.** A candidate whose papers are mostly in one saved topic, and which holds most of
+   that topic's papers, is that topic (adopted in an earlier update, or grown): its growth is a trend, tested
+   with the trends, and it is not listed again. A new subject placed onto its nearest saved topic is a small part
+   of it, and stays a candidate.
 """
 
 from __future__ import annotations
@@ -51,7 +55,9 @@ NEW_THEME_RULES = (
     "theme that grew, cut into pieces, gives pieces no newer than the whole. It also needs at least "
     f"{MIN_NEW_PAPERS} new papers, and its share of the new papers must be at least {MIN_RATIO:g} times its share "
     "of the saved papers (the ratio, with its 95% interval): a theme that was already there and grew is a trend, "
-    "not a new theme. A group mostly inside a theme already called is the same subject and is not listed again."
+    "not a new theme. A group mostly inside a theme already called is the same subject and is not listed again, "
+    "and a group mostly in one saved topic that holds most of that topic's papers is that topic (an adopted theme, "
+    "or one that grew), not a new theme."
 )  # candidate clusterings: the saved fine count (scaled to all papers) times these
 N_INIT = 10
 COLUMNS = [
@@ -180,6 +186,16 @@ def _clusterings(points: np.ndarray, ks: list[int], seed: int) -> dict[int, np.n
         return {k: done[k].result() for k in ks}
 
 
+def _is_a_saved_topic(members: np.ndarray, topics) -> bool:
+    """Whether the papers ``members`` are mostly in one saved topic and hold most of its papers."""
+    if topics is None:
+        return False
+    topics = np.asarray(topics)
+    values, counts = np.unique(topics[members], return_counts=True)
+    top = values[np.argmax(counts)]
+    return bool(counts.max() > 0.5 * members.sum() and counts.max() > 0.5 * (topics == top).sum())
+
+
 def find_new_themes(
     vectors: np.ndarray,
     is_new,
@@ -189,6 +205,7 @@ def find_new_themes(
     alpha: float = ALPHA,
     min_new_papers: int = MIN_NEW_PAPERS,
     min_ratio: float = MIN_RATIO,
+    topics=None,
 ) -> NewThemes:
     """Test for new themes among saved + new papers (see the module's docstring for the method).
 
@@ -203,6 +220,8 @@ def find_new_themes(
         paper count, scaled to all papers.
     seed
         Seed of the k-means candidates: the same papers and seed give the same themes.
+    topics
+        Per paper, the saved topic it is in (or placed onto); a candidate that is one of them is not new (rule 6).
     """
     is_new = np.asarray(is_new, dtype=bool)
     n, n_new = len(is_new), int(is_new.sum())
@@ -225,8 +244,8 @@ def find_new_themes(
     rows = []
     for index in candidates.loc[candidates["called"]].sort_values(["q_value", "granularity"], kind="stable").index:
         members = clusterings[candidates.at[index, "granularity"]] == candidates.at[index, "cluster"]
-        if (theme[members] >= 0).mean() > 0.5:
-            continue  # the same subject at another granularity, already taken
+        if (theme[members] >= 0).mean() > 0.5 or _is_a_saved_topic(members, topics):
+            continue  # the same subject at another granularity, already taken; or a topic the model has
         number = len(rows)
         theme[members & (theme < 0)] = number
         candidates.at[index, "new_theme"] = number

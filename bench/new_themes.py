@@ -44,11 +44,23 @@ def _embed(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _score(name, seed, vectors, is_new, planted, n_topics) -> dict:
+    from analysis.levels import kmeans, unit_rows
     from analysis.new_themes import find_new_themes
 
-    found = find_new_themes(vectors, is_new, n_topics=n_topics, seed=seed)
+    # the saved topics, as an update places papers on them: k-means of the saved papers, the new ones placed by
+    # their nearest centre (rule 6 needs them)
+    points = unit_rows(np.asarray(vectors, dtype=np.float32))
+    topics = kmeans(n_topics, seed, 4).fit(points[~is_new]).predict(points)
+    found = find_new_themes(vectors, is_new, n_topics=n_topics, seed=seed, topics=topics)
+    without = find_new_themes(vectors, is_new, n_topics=n_topics, seed=seed)
     theme_new = (found.theme >= 0) & is_new
-    row = {"case": name, "seed": seed, "new papers": int(is_new.sum()), "themes": len(found.table)}
+    row = {
+        "case": name,
+        "seed": seed,
+        "new papers": int(is_new.sum()),
+        "themes": len(found.table),
+        "without rule 6": len(without.table),
+    }
     if planted is not None and planted.any():
         row["purity"] = round(float(planted[theme_new].mean()), 3) if theme_new.any() else float("nan")
         row["coverage"] = round(float((theme_new & planted).sum() / planted.sum()), 3)

@@ -140,6 +140,28 @@ def test_adopted_themes_are_topics_the_next_update_tracks(review, planted_update
     assert adopted.papers["topic"].isin(new_ids).sum() == (adopted.papers["topic"] >= len(saved.topics)).sum() > 0
 
 
+def test_an_adopted_theme_is_not_found_again_the_next_month(review, tmp_path):
+    folder, planted_ids = review
+    _update(folder, "planted.csv", "adopted-next", adopt=True)
+    adopted = pd.read_csv(folder / "adopted-next" / "new_themes.csv")
+    assert len(adopted) >= 1  # the planted subject became a topic
+    papers = pd.read_csv(ROOT / "examples" / "daily_papers_2024-06_2025-05.csv.gz", dtype=str)
+    month = papers["digest_date"].str[:7]
+    subject = papers["title"].str.contains(SUBJECT) | papers["abstract"].str.contains(SUBJECT)
+    later = papers[(month <= "2024-11") & subject].head(20)  # more of the subject, never saved before
+    others = pd.read_csv(folder / "saved.csv", dtype=str).sample(80, random_state=1)  # listed again: nothing new
+    january = pd.concat([later, others]).assign(digest_date=lambda f: "2025-01-" + f["digest_date"].str[8:10])
+    january.assign(digest=january["digest_date"]).to_csv(tmp_path / "january.csv", index=False)
+    messages = []
+    run([tmp_path / "january.csv"], tmp_path / "out", model_dir=folder / "adopted-next" / "model", static=False,
+        log=messages.append)  # fmt: skip
+    assert pd.read_csv(tmp_path / "out" / "new_themes.csv").empty, messages
+    placed = pd.read_csv(tmp_path / "out" / "papers.csv", dtype={"paper_id": str})
+    new = placed[placed["is_new"] & placed["paper_id"].isin(later["arxiv_id"])]
+    assert len(new) == len(later)
+    assert new["topic_label"].isin(adopted["label"]).mean() >= 0.6  # its papers are placed on the adopted topic
+
+
 def test_papers_already_saved_are_not_added_twice(review):
     folder, _ = review
     saved = pd.read_csv(folder / "saved" / "papers.csv")
