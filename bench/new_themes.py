@@ -48,7 +48,7 @@ def _score(name, seed, vectors, is_new, planted, n_topics) -> dict:
     from analysis.new_themes import find_new_themes
 
     # the saved topics, as an update places papers on them: k-means of the saved papers, the new ones placed by
-    # their nearest centre (rule 6 needs them)
+    # their nearest centre (the saved-topic rule needs them)
     points = unit_rows(np.asarray(vectors, dtype=np.float32))
     topics = kmeans(n_topics, seed, 4).fit(points[~is_new]).predict(points)
     found = find_new_themes(vectors, is_new, n_topics=n_topics, seed=seed, topics=topics)
@@ -59,7 +59,7 @@ def _score(name, seed, vectors, is_new, planted, n_topics) -> dict:
         "seed": seed,
         "new papers": int(is_new.sum()),
         "themes": len(found.table),
-        "without rule 6": len(without.table),
+        "without the saved-topic rule": len(without.table),
     }
     if planted is not None and planted.any():
         row["purity"] = round(float(planted[theme_new].mean()), 3) if theme_new.any() else float("nan")
