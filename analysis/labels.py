@@ -518,6 +518,7 @@ def phrase_labels(
     start = np.cumsum([0] + [len(s) for s in samples])
     acronym_of = _acronym_of(keys, initials)
     measure = _measures(keys, initials, uses)
+    family = None if family is None else np.asarray(family)
     taken = list(avoid)
     labels, coverage = [], np.zeros(n_groups)
     for g in range(n_groups):
@@ -529,7 +530,6 @@ def phrase_labels(
             kids = np.asarray(parents)[pooled[rows]]
             parts = [rows[kids == kid] for kid in np.unique(kids) if np.sum(kids == kid) >= REAL_CHILD * len(rows)]
         if family is not None:
-            family = np.asarray(family)
             siblings = [np.arange(start[o], start[o + 1]) for o in np.flatnonzero(family == family[g]) if o != g]
             siblings = [sib for sib in siblings if len(sib)]
         score = _scores(uses, rows, parts, siblings) if len(phrases) else np.zeros(0)

@@ -86,7 +86,7 @@ def tagged_runs(text: str) -> list[list[tuple[str, str]]]:
         ]
         run: list[tuple[str, str]] = []
         for token, tag in zip(tokens, tags, strict=True):
-            if WORD.fullmatch(token) or (tag == "IN" and token.casefold() == "of"):
+            if WORD.fullmatch(token):
                 run.append((token, tag))
             else:
                 if run:
@@ -125,10 +125,7 @@ def _starts(words: list[str], tags: list[str], end: int, max_words: int) -> list
             continue
         if tags[j] not in MODIFIERS:
             break
-        if not (words[j + 1].casefold() == "of"):
-            starts.append(j)
-        elif tags[j] in NOUNS:
-            starts.append(j)
+        starts.append(j)  # before an "of", a noun: the check at the "of" stops at anything else
     return starts
 
 
@@ -155,7 +152,7 @@ def is_noun_phrase(label: str) -> bool:
         if len(runs) != 1:
             return False
         words, tags = [w for w, _ in runs[0]], [t for _, t in runs[0]]
-        if words[-1].casefold() == "of" or not _is_head(tags, len(words) - 1):
+        if not _is_head(tags, len(words) - 1):
             return False
         if 0 not in _starts(words, tags, len(words) - 1, len(words)):
             return False
