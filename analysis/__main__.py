@@ -105,15 +105,20 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--adopt",
         action="store_true",
-        help="with --model: make the new themes topics of the model written to OUT/model, so the next update "
-        "tracks them",
+        help="with --model: make the new themes topics of the model written to OUT/model (their new papers "
+        "become theirs), so the next update tracks them",
+    )
+    run.add_argument(
+        "--move-saved",
+        action="store_true",
+        help="with --adopt: also move the saved papers of each adopted theme into it (rewrites the history of "
+        "the topics they leave; the run says how many moved from where)",
     )
     run.add_argument(
         "--period",
         choices=PERIODS,
-        default="auto",
-        help="period of the trend statistics (default auto: the finest of day, week, month, quarter that gives "
-        f"at most {MAX_AUTO_PERIODS} periods); weeks are ISO weeks",
+        help="period of the trend statistics (default: with --model, the saved review's; else auto, the finest "
+        f"of day, week, month, quarter that gives at most {MAX_AUTO_PERIODS} periods); weeks are ISO weeks",
     )
     run.add_argument(
         "--group-by",

@@ -119,3 +119,33 @@ def bertopic_text(texts) -> list[str]:
     hyphenated words stay whole): tabs and line breaks as spaces, an empty text as ``emptydoc``."""
     cleaned = (str(text).replace("\n", " ").replace("\t", " ") for text in texts)
     return [text if text else "emptydoc" for text in cleaned]
+
+
+def with_topics(model, topics: dict[int, str], terms, sizes, embeddings, weights):
+    """A copy of the fitted BERTopic ``model`` that knows more topics (the themes an update adopts): ``topics``
+    maps each new id (after the fitted ones, in order) to its label, with its top ``(term, weight)`` pairs, its
+    number of papers, its mean embedding and its c-TF-IDF row (``weights``, sparse, in the model's vocabulary).
+    ``get_topic``, ``get_topic_info``, ``topic_embeddings_`` and a save carry them; ``model`` stays as it was."""
+    import copy
+
+    import numpy as np
+    import scipy.sparse as sp
+
+    model = copy.deepcopy(model)
+    for topic, pairs, size in zip(topics, terms, sizes, strict=True):
+        model.topic_representations_[topic] = list(pairs)
+        model.topic_labels_[topic] = f"{topic}_" + "_".join(term for term, _ in pairs[:4])
+        model.topic_sizes_[topic] = int(size)
+    model.topic_embeddings_ = np.vstack([model.topic_embeddings_, embeddings])
+    model.c_tf_idf_ = sp.vstack([model.c_tf_idf_, sp.csr_matrix(weights)]).tocsr()
+    set_labels(model, topics)
+    return model
+
+
+def set_labels(model, labels: dict[int, str]) -> None:
+    """Give the BERTopic ``model``'s topics these names (``custom_labels_``, which ``get_topic_info`` shows),
+    keeping the others' names. ``BERTopic.set_topic_labels`` names only the topics of the documents it was fitted
+    on, and would drop an adopted theme's name."""
+    current = model.custom_labels_ or [model.topic_labels_[t] for t in sorted(model.topic_labels_)]
+    named = dict(zip(sorted(model.topic_labels_), current, strict=False))
+    model.custom_labels_ = [labels.get(t, named.get(t, model.topic_labels_[t])) for t in sorted(model.topic_labels_)]

@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib.util
 import io
 import os
 import re
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -130,11 +132,26 @@ def _no_loading_bar():
             hf_logging.enable_progress_bar()
 
 
-def _progress(total: int):
-    """A progress bar over texts for long embeddings, a no-op below ``_PROGRESS_FROM``."""
-    from tqdm import tqdm  # text on stderr everywhere (tqdm.auto needs ipywidgets in a notebook, else warns)
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (where stderr shows as a red box, and stays so in nbconvert)."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
-    return tqdm(total=total, desc="embedding", unit="paper", disable=total < _PROGRESS_FROM)
+
+def _progress(total: int):
+    """A progress bar over texts for long embeddings, a no-op below ``_PROGRESS_FROM``: text on stderr in a
+    terminal; in a notebook a widget where ipywidgets is installed, else none (stderr stays clean)."""
+    disable = total < _PROGRESS_FROM
+    if _in_notebook():
+        if importlib.util.find_spec("ipywidgets") is None:
+            disable = True
+        else:
+            from tqdm.notebook import tqdm
+
+            return tqdm(total=total, desc="embedding", unit="paper", disable=disable)
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="embedding", unit="paper", disable=disable)
 
 
 class EmbeddingCache:

@@ -22,7 +22,7 @@ from analysis.labels import phrase_labels, with_keywords
 from analysis.levels import group_centres, unit_rows
 from analysis.new_themes import NewThemes, find_new_themes
 
-__all__ = ["HISTORY_COLUMNS", "MAP_COLUMNS", "Update", "adopt", "update"]
+__all__ = ["HISTORY_COLUMNS", "MAP_COLUMNS", "Update", "adopt", "this_update", "update"]
 
 # Columns of a run's papers that belong to that run, not to the papers: left out of the saved history.
 RUN_COLUMNS = ["period", "topic_similarity", "novel", "is_new", "new_theme"]
@@ -57,6 +57,8 @@ class Update:
     saved_map : ndarray or None
         The saved papers' places on the document map (one row each, first in ``papers``); None where the save
         has none (its papers were never placed on a map).
+    weights : sparse matrix or None
+        Each new theme's c-TF-IDF row in the saved model's vocabulary (None without new themes).
     """
 
     papers: pd.DataFrame
@@ -66,6 +68,7 @@ class Update:
     test: NewThemes
     repeated: int
     saved_map: np.ndarray | None = None
+    weights: object = None
 
 
 def _theme_labels(saved, papers: pd.DataFrame, vectors: np.ndarray, theme: np.ndarray, centres: np.ndarray):
@@ -91,12 +94,13 @@ def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes
     """The new themes' table with a label (see :func:`_theme_labels`), top terms (in the saved model's
     vocabulary), the nearest saved topic and the titles of its new papers closest to its centre."""
     from analysis.embeddings import paper_texts
-    from analysis.topics import N_TERMS, group_terms, representative_titles
+    from analysis.topics import N_TERMS, group_terms, group_weights, representative_titles
 
     table, n = found.table.copy(), len(found.table)
     members = found.theme >= 0
     texts = paper_texts(papers.loc[members])
-    terms = group_terms(saved.model, texts, found.theme[members], N_TERMS, n_groups=n) if n else []
+    weights = group_weights(saved.model, texts, found.theme[members], n_groups=n) if n else None
+    terms = group_terms(saved.model, texts, found.theme[members], N_TERMS, weights=weights) if n else []
     words = [[term for term, _ in pairs] for pairs in terms]
     centres = group_centres(vectors, found.theme, range(n)) if n else np.zeros((0, vectors.shape[1]))
     labels = _theme_labels(saved, papers, vectors, found.theme, centres) if n else []
@@ -113,7 +117,7 @@ def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes
     table["nearest_topic_label"] = saved.topics["label"].to_numpy()[nearest]
     table["nearest_similarity"] = similarity[np.arange(n), nearest].round(3)
     table["representative_titles"] = representative
-    return table, terms
+    return table, terms, weights
 
 
 def update(
@@ -141,58 +145,135 @@ def update(
     papers, vectors = papers.loc[~repeated].reset_index(drop=True), np.asarray(vectors)[~repeated]
     placed = saved.assign(papers, embeddings=vectors, client=client)
     combined = pd.concat([history.assign(is_new=False), placed.assign(is_new=True)], ignore_index=True, sort=False)
+    # the topic of each paper's first report: kept from the save (topics saved before it: their topic), placed
+    first = combined["first_topic"] if "first_topic" in combined else pd.Series(np.nan, index=combined.index)
+    combined["first_topic"] = first.fillna(combined["topic"]).astype(int)
     combined["n_digests"] = combined.groupby("paper_id")["digest"].transform("nunique").astype(int)
     all_vectors = unit_rows(np.vstack([np.asarray(history_vectors).reshape(len(history), -1), vectors]))
     found = find_new_themes(
         all_vectors, combined["is_new"].to_numpy(), n_topics=len(saved.topics), seed=seed, topics=combined["topic"]
     )
     combined["new_theme"] = found.theme
-    table, terms = _describe(saved, combined, all_vectors, found)
+    table, terms, weights = _describe(saved, combined, all_vectors, found)
     vectors = np.asarray(all_vectors, dtype=np.float32)  # no copy where they are float32 already
-    return Update(combined, vectors, table, terms, found, int(repeated.sum()), saved_map)
+    return Update(combined, vectors, table, terms, found, int(repeated.sum()), saved_map, weights)
 
 
-def adopt(saved, result: Update):
-    """``saved`` with ``result``'s new themes as topics: each a fine topic in a broad topic of its own, numbered
-    after the saved ones, with the theme's papers (saved and new) moved into it; the papers are the update's,
-    so the next update reports over them all."""
-    themes = result.new_themes
-    papers = result.papers.copy()
-    n_fine, n_broad = len(saved.topics), len(saved.broad)
-    fine_rows, broad_rows, terms, means = [], [], [saved.terms], []
+def _parent(saved, centre: np.ndarray) -> int | None:
+    """The broad topic an adopted theme with this unit ``centre`` joins: the one whose centre is nearest
+    (cosine), unless the theme is farther from it than every saved fine topic is from its own broad topic's
+    centre; then None (a broad topic of its own)."""
+    broad = unit_rows(saved.broad_centroids)
+    own = np.einsum("ij,ij->i", saved.centres, broad[saved.topics["broad_topic"].to_numpy(int)])
+    similarity = broad @ centre
+    nearest = int(np.argmax(similarity))
+    return nearest if similarity[nearest] >= own.min() else None
+
+
+def _theme_row(theme, size: int) -> dict:
+    return {
+        "label": theme["label"],
+        "label_source": "phrase",
+        "size": size,
+        "top_terms": theme["top_terms"],
+        "representative_titles": theme["representative_titles"],
+        "label_share": np.nan,  # named in the saved vocabulary, not by the papers' phrases
+        "mixed": False,
+        "stability": np.nan,  # not refitted: unknown
+    }
+
+
+def adopt(saved, result: Update, *, move_saved: bool = False):
+    """``saved`` with ``result``'s new themes as topics, numbered after the saved ones, and where each theme's
+    saved papers are: ``(model, saved_members)``.
+
+    Each theme is a fine topic (``adopted`` true) in the broad topic nearest it (:func:`_parent`), or in a broad
+    topic of its own where it is far from all of them, and the saved BERTopic model learns it (terms, c-TF-IDF,
+    size, mean embedding). Its **new** papers become its members; its saved papers keep their topics, so the
+    saved themes' history does not change, unless ``move_saved``. ``saved_members`` has a row per theme and
+    saved topic holding its saved papers (``theme``, ``topic``, ``topic_label``, ``papers``): moved with
+    ``move_saved``, else staying. The papers are the update's, so the next update reports over them all;
+    ``first_topic`` is each paper's topic when it was first reported (for a new paper, its adopted theme)."""
+    from analysis._bertopic import with_topics
+
+    themes, papers = result.new_themes, result.papers.copy()
+    topics, broad = saved.topics.copy(), saved.broad.copy()
+    topics["adopted"] = topics["adopted"].astype(bool) if "adopted" in topics else False
+    n_fine, n_broad = len(topics), len(broad)
+    is_new = papers["is_new"].to_numpy(bool)
+    fine_rows, broad_rows, means, own_means, staying = [], [], [], [], []
     for k, theme in themes.iterrows():
-        members = papers["new_theme"].to_numpy() == k
-        fine_id, broad_id, label = n_fine + k, n_broad + k, theme["label"]
-        papers.loc[members, HISTORY_COLUMNS] = [fine_id, label, broad_id, label]
-        means.append(result.vectors[members].mean(axis=0))  # the k-means centre of its papers
-        shared = {
-            "label": label,
-            "label_source": "phrase",
-            "size": int(members.sum()),
-            "top_terms": theme["top_terms"],
-            "representative_titles": theme["representative_titles"],
-            "label_share": np.nan,  # named in the saved vocabulary, not by the papers' phrases
-            "mixed": False,
-            "stability": np.nan,  # not refitted: unknown
-        }
-        fine_rows.append({"topic": fine_id, **shared, "broad_topic": broad_id, "broad_topic_label": label})
-        broad_rows.append({"broad_topic": broad_id, **shared, "n_topics": 1, "topics": label})
-        terms.append(
-            pd.DataFrame(
-                [(fine_id, label, term, weight) for term, weight in result.terms[k]], columns=saved.terms.columns
-            )
-        )
-    topics = pd.concat([saved.topics, pd.DataFrame(fine_rows, columns=saved.topics.columns)], ignore_index=True)
-    broad = pd.concat([saved.broad, pd.DataFrame(broad_rows, columns=saved.broad.columns)], ignore_index=True)
-    means = np.array(means, dtype=np.float32) if means else np.zeros((0, saved.centres.shape[1]), np.float32)
-    return dataclasses.replace(
+        fine_id, label = n_fine + k, theme["label"]
+        in_theme = papers["new_theme"].to_numpy() == k
+        means.append(result.vectors[in_theme].mean(axis=0))  # the k-means centre of its papers
+        centre = unit_rows(means[-1][None])[0]
+        parent = _parent(saved, centre)
+        if parent is None:
+            parent, parent_label = n_broad + len(broad_rows), label
+            broad_rows.append({"broad_topic": parent, **_theme_row(theme, 0), "n_topics": 1, "topics": label})
+            own_means.append(means[-1])
+        else:
+            parent_label = broad.at[parent, "label"]
+            broad.at[parent, "n_topics"] += 1
+            broad.at[parent, "topics"] += f" | {label}"
+        counts = papers.loc[in_theme & ~is_new].groupby(["topic", "topic_label"], sort=False).size()
+        for (topic, name), count in counts.sort_values(ascending=False, kind="stable").items():
+            staying.append({"theme": label, "topic": int(topic), "topic_label": name, "papers": int(count)})
+        members, joined = in_theme & (is_new | move_saved), in_theme & is_new
+        papers.loc[members, HISTORY_COLUMNS] = [fine_id, label, parent, parent_label]
+        similarity = (result.vectors[joined] @ centre).round(4)
+        papers.loc[joined, "first_topic"] = fine_id
+        papers.loc[joined, "topic_similarity"] = similarity
+        papers.loc[joined, "novel"] = similarity < saved.params.novelty_threshold
+        row = {"topic": fine_id, **_theme_row(theme, int(members.sum()))}
+        fine_rows.append({**row, "broad_topic": parent, "broad_topic_label": parent_label, "adopted": True})
+    n = len(themes)
+    terms = [
+        pd.DataFrame([(n_fine + k, label, t, w) for t, w in result.terms[k]], columns=saved.terms.columns)
+        for k, label in enumerate(themes["label"])
+    ]
+    dim = saved.centres.shape[1]
+    means = np.array(means, dtype=np.float32).reshape(n, dim)
+    own_means = np.array(own_means, dtype=np.float32).reshape(-1, dim)
+    topics = pd.concat([topics, pd.DataFrame(fine_rows, columns=topics.columns)], ignore_index=True)
+    broad = pd.concat([broad, pd.DataFrame(broad_rows, columns=broad.columns)], ignore_index=True)
+    model = saved.model
+    if n:
+        labels = dict(zip(range(n_fine, n_fine + n), themes["label"], strict=True))
+        sizes = [row["size"] for row in fine_rows]
+        model = with_topics(model, labels, result.terms, sizes, means, result.weights)
+    model = dataclasses.replace(
         saved,
         papers=papers,
         topics=topics,
         broad=broad,
+        model=model,
         centres=np.vstack([saved.centres, unit_rows(means)]).astype(np.float32),
         centroids=np.vstack([saved.centroids, means]).astype(np.float32),
-        broad_centroids=np.vstack([saved.broad_centroids, means]).astype(np.float32),
+        broad_centroids=np.vstack([saved.broad_centroids, own_means]).astype(np.float32),
         params=dataclasses.replace(saved.params, n_topics=len(topics), n_broad=len(broad)),
-        terms=pd.concat(terms, ignore_index=True),
+        terms=pd.concat([saved.terms, *terms], ignore_index=True),
     )
+    return model, pd.DataFrame(staying, columns=["theme", "topic", "topic_label", "papers"])
+
+
+def this_update(papers: pd.DataFrame, topics: pd.DataFrame, similarity: np.ndarray) -> pd.DataFrame:
+    """Each topic's new papers against its saved ones (``papers`` with ``is_new``; ``similarity``: each paper's
+    cosine to its topic's centre): ``topic``, ``label``, ``new_papers``, ``saved_papers``, ``share_new`` and
+    ``share_saved`` (of all new / all saved papers), ``share_ratio`` (new over saved, with 0.5 added to each
+    count as for new themes) and ``new_titles``, the new papers closest to its centre; largest change first."""
+    from analysis.topics import representative_titles
+
+    is_new = papers["is_new"].to_numpy(bool)
+    n_new, n_saved = int(is_new.sum()), int((~is_new).sum())
+    rows = []
+    for topic, label in zip(topics["topic"], topics["label"], strict=True):
+        mine = papers["topic"].to_numpy() == topic
+        new, saved = int((mine & is_new).sum()), int((mine & ~is_new).sum())
+        share_new, share_saved = new / max(n_new, 1), saved / max(n_saved, 1)
+        ratio = ((new + 0.5) / (n_new + 0.5)) / ((saved + 0.5) / (n_saved + 0.5))
+        titles = representative_titles(papers, np.flatnonzero(mine & is_new), similarity)
+        rows.append((int(topic), label, new, saved, share_new, share_saved, ratio, titles))
+    columns = ["topic", "label", "new_papers", "saved_papers", "share_new", "share_saved", "share_ratio"]
+    table = pd.DataFrame(rows, columns=[*columns, "new_titles"])
+    return table.sort_values(["share_ratio", "new_papers"], ascending=False, kind="stable").reset_index(drop=True)

@@ -20,7 +20,7 @@ from analysis.embeddings import Embedder, cache_dir
 from analysis.errors import InputError, NoBrowserError
 from analysis.export import write_html, write_static
 from analysis.figure_set import build_figures
-from analysis.history import MAP_COLUMNS, update
+from analysis.history import MAP_COLUMNS, this_update, update
 from analysis.history import adopt as adopt_themes
 from analysis.levels import check_counts, unit_rows
 from analysis.namer import Namer, check_namer, llm_names
@@ -29,8 +29,25 @@ from analysis.new_themes import MIN_NEW_PAPERS, MIN_RATIO
 from analysis.overlap import MAX_GROUPS, OverlapTables, choose_unit, overlap_tables
 from analysis.projection import extend_2d, project_2d
 from analysis.report import render_report
-from analysis.topics import FitParams, TopicResult, broad_level, check_model_dir, fit_topics, load_topics, save_topics
-from analysis.trends import MIN_PERIODS, Trends, assign_periods, check_period, resolve_period, topic_trends
+from analysis.topics import (
+    FitParams,
+    TopicResult,
+    broad_level,
+    check_model_dir,
+    fit_topics,
+    load_topics,
+    representative_titles,
+    save_topics,
+)
+from analysis.trends import (
+    MIN_PERIODS,
+    Trends,
+    assign_periods,
+    check_period,
+    resolve_period,
+    skipped_periods,
+    topic_trends,
+)
 
 __all__ = ["RunOptions", "RunResult", "analyse", "periods_and_trends", "run"]
 
@@ -78,6 +95,9 @@ class RunResult:
     model: TopicResult
     unit: str
     new_themes: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+    changes: pd.DataFrame | None = None
+    recent: dict = field(default_factory=dict)
     inputs: str = ""
     placed_onto: str = ""
     timings: dict = field(default_factory=dict)
@@ -87,11 +107,14 @@ class RunResult:
         periods of the trend tests, what the overlap tables compare, the inputs and the saved topics placed
         onto (the report names and explains each)."""
         out = dataclasses.asdict(self.params)
+        out.pop("review_period")
+        everything = out.pop("review_inputs")
         if self.trends is not None:
             out["periods"] = f"{self.trends.unit}s, {self.trends.span}"
         out["overlap_unit"] = f"{self.unit}s"
         if self.inputs:
-            out["inputs"] = self.inputs
+            earlier = everything.removesuffix(self.inputs).removesuffix("; ")
+            out["inputs"] = f"{self.inputs} (this update); the saved review's: {earlier}" if earlier else self.inputs
         if self.placed_onto:
             out["placed_onto"] = self.placed_onto
         return out
@@ -110,6 +133,8 @@ class RunResult:
         _write_csv(self.broad, directory / "broad_topics.csv")
         if self.new_themes is not None:
             _write_csv(self.new_themes, directory / "new_themes.csv")
+        if self.changes is not None:
+            _write_csv(self.changes, directory / "this_update.csv")
         if self.trends is not None:
             _write_csv(self.trends.table, directory / "trends.csv")
             _write_csv(self.trends.shares, directory / "trend_shares.csv")
@@ -132,6 +157,9 @@ class RunResult:
             broad=self.broad,
             broad_trends=self.broad_trends,
             new_themes=self.new_themes,
+            notes=self.notes,
+            changes=self.changes,
+            recent=self.recent,
         )
         (directory / RUN_MARKER).write_text(report, encoding="utf-8")
 
@@ -141,8 +169,8 @@ class RunOptions:
     """What :func:`run` is asked to do besides which digests and where (the ``run`` command's options, one field
     per flag: ``model_dir`` is ``--model``, ``static`` is not ``--no-static``, ``names`` the ``--name`` pairs).
 
-    ``precision`` None: ``auto``, or the saved topics' own precision with ``model_dir``. :meth:`check` refuses
-    mistakes before any work."""
+    ``precision`` None: ``auto``, or the saved topics' own precision with ``model_dir``; ``period`` None: ``auto``,
+    or the saved review's period with ``model_dir``. :meth:`check` refuses mistakes before any work."""
 
     seed: int = 42
     embedding_model: str | None = None
@@ -150,9 +178,10 @@ class RunOptions:
     n_broad: int | None = None
     model_dir: str | Path | None = None
     adopt: bool = False
+    move_saved: bool = False
     year: int | None = None
     names: dict[str, str] | None = None
-    period: str = "auto"
+    period: str | None = None
     group_by: str | None = None
     static: bool = True
     precision: str | None = None
@@ -164,7 +193,8 @@ class RunOptions:
     def check(self, out: str | Path) -> None:
         """Raise ``InputError`` for options that cannot work, before anything is read or embedded (the bound of
         the counts by the number of papers is checked after loading)."""
-        check_period(self.period, "--period")
+        if self.period is not None:
+            check_period(self.period, "--period")
         check_out_dir(out)
         check_cluster_args(self.scheduler, self.workers)
         check_namer(self.namer, self.namer_model)
@@ -178,6 +208,8 @@ class RunOptions:
             check_model_dir(self.model_dir)
         elif self.adopt:
             raise InputError("--adopt makes the new themes of an update topics: it needs --model")
+        if self.move_saved and not self.adopt:
+            raise InputError("--move-saved moves the saved papers of adopted themes into them: it needs --adopt")
 
 
 COUNT_FLAGS = ("--n-topics", "--n-broad")
@@ -251,6 +283,7 @@ def run(paths, out: str | Path, options: RunOptions | None = None, *, log=print,
             vectors,
             saved=saved,
             adopt=o.adopt,
+            move_saved=o.move_saved,
             seed=o.seed,
             n_topics=o.n_topics,
             n_broad=o.n_broad,
@@ -260,9 +293,9 @@ def run(paths, out: str | Path, options: RunOptions | None = None, *, log=print,
             client=client,
             log=log,
             clock=clock,
+            inputs=", ".join(map(str, paths)),
             namer=Namer(o.namer, o.namer_model, cache=cache_dir() / "names") if o.namer else None,
         )
-        result.inputs = ", ".join(map(str, paths))
         if saved is not None:
             result.placed_onto = str(o.model_dir)
         result.write(staging)
@@ -287,8 +320,10 @@ def _fit(papers, vectors, *, seed, n_topics, n_broad, embedder, log) -> TopicRes
     return result
 
 
-def _update(saved: TopicResult, papers, vectors, *, adopt, seed, embedder, client, log):
-    """The saved topics with ``papers`` placed onto them beside the papers saved with them; the new themes."""
+def _update(saved: TopicResult, papers, vectors, *, adopt, move_saved, seed, embedder, client, log):
+    """The saved topics with ``papers`` placed onto them beside the papers saved with them, the new themes, and
+    the model to write (adopted: with them as topics): ``(update, model, moves)``, ``moves`` the line saying
+    where the adopted themes' saved papers went."""
     history = saved.papers
     if history is None:
         log("the saved topics were saved without their papers: this update reports on the new papers alone")
@@ -311,10 +346,32 @@ def _update(saved: TopicResult, papers, vectors, *, adopt, seed, embedder, clien
         )
         + f" (q < {NEW_ALPHA}, at least {MIN_NEW_PAPERS} new papers and {MIN_RATIO:g}x their share before)"
     )
-    model = adopt_themes(saved, found) if adopt else dataclasses.replace(saved, papers=found.papers)
-    if adopt and len(themes):
+    if not adopt:
+        return found, dataclasses.replace(saved, papers=found.papers), ""
+    model, saved_members = adopt_themes(saved, found, move_saved=move_saved)
+    if len(themes):
         log(f"adopted {plural(len(themes), 'new theme')} as topics of the model written to model/")
-    return found, model
+    moves = _moves(saved_members, move_saved)
+    if moves:
+        log(moves)
+    return found, model, moves
+
+
+def _moves(saved_members: pd.DataFrame, moved: bool) -> str:
+    """The line saying where the adopted themes' saved papers went (``moved``) or stayed."""
+    if saved_members.empty:
+        return ""
+    n = int(saved_members["papers"].sum())
+    where = "; ".join(
+        f"{theme}: " + ", ".join(f"{row.papers} from {row.topic_label}" for row in rows.itertuples())
+        for theme, rows in saved_members.groupby("theme", sort=False)
+    )
+    if moved:
+        return f"moved {plural(n, 'saved paper')} into the adopted themes (--move-saved): {where}"
+    return (
+        f"{plural(n, 'saved paper')} of the adopted themes keep their topics ({where}); "
+        "--move-saved moves them, rewriting those topics' history"
+    )
 
 
 def _sized(table: pd.DataFrame, papers: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -328,30 +385,45 @@ def analyse(
     *,
     saved: TopicResult | None = None,
     adopt: bool = False,
+    move_saved: bool = False,
     seed: int = 42,
     n_topics: int | None = None,
     n_broad: int | None = None,
-    period: str = "auto",
+    period: str | None = None,
     group_by: str | None = None,
     embedder: Embedder | None = None,
     client=None,
     log=print,
     clock: Stopwatch | None = None,
     namer: Namer | None = None,
+    inputs: str = "",
 ) -> RunResult:
     """Topics (fitted, or ``saved`` ones with these papers as an update), periods and trends, overlap, the
     document map and the figures of embedded ``papers``; nothing is written. ``namer``: a fit's topics are
-    named through it (:func:`analysis.namer.llm_names`)."""
+    named through it (:func:`analysis.namer.llm_names`). ``period`` None: the saved review's period in an
+    update, else ``auto``; the model written keeps the period used and ``inputs`` (what was read) after the
+    saved review's."""
     clock = clock or Stopwatch()
     embedder = embedder or Embedder()
     new_themes = saved_map = None
+    notes = []  # what an update changed in the saved review, for the log (already said) and the report
     if saved is not None:
-        found, model = _update(
-            saved, papers, vectors, adopt=adopt, seed=seed, embedder=embedder, client=client, log=log
+        found, model, moves = _update(
+            saved,
+            papers,
+            vectors,
+            adopt=adopt,
+            move_saved=move_saved,
+            seed=seed,
+            embedder=embedder,
+            client=client,
+            log=log,
         )
-        papers, vectors, new_themes, saved_map = found.papers, found.vectors, found.new_themes, found.saved_map
-        topics, broad = _sized(saved.topics, papers, "topic"), _sized(saved.broad, papers, "broad_topic")
-        terms, centres, params = saved.terms, saved.centres, saved.params
+        notes += [moves] if moves else []
+        # reported as written: adopted themes are topics of this month's tables already, so nothing moves later
+        papers, vectors, new_themes, saved_map = model.papers, found.vectors, found.new_themes, found.saved_map
+        topics, broad = _sized(model.topics, papers, "topic"), _sized(model.broad, papers, "broad_topic")
+        terms, centres, params = model.terms, model.centres, model.params
         clock.lap("place")
     else:
         model = _fit(papers, vectors, seed=seed, n_topics=n_topics, n_broad=n_broad, embedder=embedder, log=log)
@@ -359,7 +431,32 @@ def analyse(
         papers, topics, broad, terms, centres = model.papers, model.topics, model.broad, model.terms, model.centres
         vectors, params = model.embeddings, model.params
         clock.lap("fit")
+    period, changed = review_period(saved, papers["digest_date"], period)
+    if changed:
+        log(changed)
     papers, trends = periods_and_trends(papers, period, log)
+    skipped = skipped_periods(papers, period) if saved is not None else ""
+    if skipped:
+        log(skipped)
+    notes += [line for line in (changed, skipped) if line]
+    earlier = saved.params.review_inputs if saved is not None else ""
+    dated = papers["digest_date"].notna().any()
+    params = dataclasses.replace(
+        model.params,
+        review_period=period if dated else model.params.review_period,
+        review_inputs="; ".join(filter(None, [earlier, inputs])),
+    )
+    model = dataclasses.replace(model, params=params)
+    # each paper's cosine to its topic's centre: the representative papers of this update and of recent periods
+    similarity = np.einsum(
+        "ij,ij->i", unit_rows(vectors), centres[pd.Index(topics["topic"]).get_indexer(papers["topic"])]
+    )
+    changes = this_update(papers, topics, similarity) if saved is not None else None
+    recent = {}
+    if trends is not None:
+        late = papers["period"].isin(trends.last_periods).to_numpy()
+        for topic in trends.table["topic"]:
+            recent[topic] = representative_titles(papers, np.flatnonzero(late & (papers["topic"] == topic)), similarity)
     broad_papers = broad_level(papers)
     broad_trends = None if trends is None else topic_trends(broad_papers, unit=trends.unit)
     clock.lap("trends")
@@ -392,7 +489,26 @@ def analyse(
         model,
         unit,
         new_themes,
+        notes=notes,
+        changes=changes,
+        recent=recent,
+        inputs=inputs,
     )
+
+
+def review_period(saved: TopicResult | None, dates: pd.Series, period: str | None) -> tuple[str, str]:
+    """The period unit the trends are tested by, and a line for the log and the report when an update changes
+    the saved review's: ``period`` None keeps the saved review's (``auto`` for a fit, or for topics saved
+    without one); a ``period`` given is used, and said where it differs from the saved one."""
+    kept = saved.params.review_period if saved is not None else None
+    if period is None and kept:
+        return kept, ""
+    unit = resolve_period(pd.to_datetime(dates), period or "auto")
+    if saved is None or unit == kept:
+        return unit, ""
+    if kept is None:
+        return unit, f"the saved topics keep no period (an earlier version, or undated): trends by {unit} from now on"
+    return unit, f"trends by {unit} as --period asks, not by the saved review's {kept}: the review's period from now on"
 
 
 def periods_and_trends(papers: pd.DataFrame, period: str = "auto", log=print) -> tuple[pd.DataFrame, Trends | None]:

@@ -27,7 +27,7 @@ from analysis.levels import LEVEL_RULES, fine_level_note
 from analysis.namer import MAX_WORDS as NAMER_WORDS
 from analysis.new_themes import NEW_THEME_RULES
 from analysis.overlap import CLASS_RULES, OverlapTables
-from analysis.trends import TREND_RULES, Trends
+from analysis.trends import TREND_RULES, WATCH_P, WATCH_RULES, Trends
 
 __all__ = ["render_report"]
 
@@ -95,9 +95,17 @@ MAX_SIMILARITY_ROWS = 40  # a larger matrix is in the CSV and the figure, not sp
 TREND_FIGURES = ("topics_over_time", "trend_changes", "period_topic_heatmap", "broad_trend_changes")
 
 
-def _trend_context(trends: Trends, topics: pd.DataFrame) -> dict:
+def _trend_context(trends: Trends, topics: pd.DataFrame, recent: dict | None = None) -> dict:
+    """The trends for the template; a rising or emerging topic's key papers are ``recent`` ones (its papers of
+    the last third closest to its centre, by topic), the others' those of the topic."""
     titles = topics.set_index("topic")["representative_titles"]
     table = trends.table.assign(key_papers=trends.table["topic"].map(titles).fillna(""))
+    if recent:
+        growing = table["trend"].isin(["rising", "emerging"])
+        table.loc[growing, "key_papers"] = table.loc[growing, "topic"].map(recent).fillna(table["key_papers"])
+    watched = int(table["watch"].sum())
+    n_tested = int(table["p_value"].notna().sum())
+    expected = n_tested * (1 - (1 - WATCH_P) ** 2)
     # shares as percentages and ratios to 3 significant digits: what a reviewer quotes
     for column in ("share_first", "share_last"):
         table[column] = [f"{v:.1%}" for v in table[column]]
@@ -120,7 +128,26 @@ def _trend_context(trends: Trends, topics: pd.DataFrame) -> dict:
         ),
         "rules": TREND_RULES,
         "new_periods": ", ".join(trends.new_periods),
+        "watch": _records(table[table["watch"]]),
+        "watch_summary": (
+            f"{plural(watched, 'steady topic')} moved by an unadjusted test (p < {WATCH_P}) but not significantly "
+            f"after correction; by chance alone, a review of {plural(n_tested, 'tested topic')} whose shares do "
+            f"not change would list about {expected:.1f} (up to {1 - (1 - WATCH_P) ** 2:.0%} of them)."
+        ),
+        "watch_rules": WATCH_RULES,
     }
+
+
+PAPER_COLUMNS = ("digest", "position", "title", "topic_label", "is_new", "novel")
+
+
+def _changes_context(changes: pd.DataFrame) -> list[dict]:
+    table = changes.assign(
+        share_new=[f"{v:.1%}" for v in changes["share_new"]],
+        share_saved=[f"{v:.1%}" for v in changes["share_saved"]],
+        share_ratio=[f"{v:.3g}" for v in changes["share_ratio"]],
+    )
+    return _records(table)
 
 
 def _new_theme_context(themes: pd.DataFrame, papers: pd.DataFrame) -> dict:
@@ -161,11 +188,17 @@ def render_report(
     broad: pd.DataFrame | None = None,
     broad_trends: Trends | None = None,
     new_themes: pd.DataFrame | None = None,
+    notes: list[str] = (),
+    changes: pd.DataFrame | None = None,
+    recent: dict | None = None,
     title: str | None = None,
 ) -> str:
     """Return the report as one HTML string; with ``trends``, a Trends section leads; with ``broad`` (the
     broad topics table) and ``broad_trends``, the broad level is shown too; with ``new_themes`` (an update's,
-    see :mod:`analysis.history`), a section "New since the saved topics" comes first."""
+    see :mod:`analysis.history`), a section "New since the saved topics" comes first, with the update's ``notes``
+    (what it changed in the saved review: papers moved, the period) and ``changes`` (each topic's new papers
+    against its saved ones, :func:`analysis.history.this_update`); ``recent``: a topic's recent key papers (by
+    topic id), shown for rising and emerging topics."""
     by_digest = papers.groupby("digest", sort=False)
     digests = [
         {
@@ -205,8 +238,10 @@ def render_report(
         if 2 <= len(similarity) <= MAX_SIMILARITY_ROWS
         else None,
         "shared_papers": _records(overlap.shared_papers),
-        "trends": _trend_context(trends, topics) if trends is not None else None,
+        "trends": _trend_context(trends, topics, recent) if trends is not None else None,
+        "changes": _changes_context(changes) if changes is not None else None,
         "new_themes": _new_theme_context(new_themes, papers) if new_themes is not None else None,
+        "notes": list(notes),
         "broad": _records(broad) if broad is not None else None,
         "broad_trends": _trend_context(broad_trends, broad.rename(columns={"broad_topic": "topic"}))
         if broad_trends is not None and broad is not None
@@ -219,7 +254,8 @@ def render_report(
         "namer_words": NAMER_WORDS,
         "trend_figures": {name: html for name, html in figure_html.items() if name in TREND_FIGURES},
         "figures": {name: html for name, html in figure_html.items() if name not in TREND_FIGURES},
-        "papers": _records(papers[["digest", "position", "title", "topic_label"]]),
+        "papers": _records(papers[[c for c in PAPER_COLUMNS if c in papers]]),
+        "paper_columns": [c for c in PAPER_COLUMNS if c in papers],
         "plotly_js_gzip": _plotly_js_gzip_base64(),
     }
     return _ENV.get_template("report.html.j2").render(context)

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis._bertopic import bertopic_class, bertopic_text, load_bertopic
+from analysis._bertopic import bertopic_class, bertopic_text, load_bertopic, set_labels
 from analysis._io import is_missing, quiet_logger
 from analysis.embeddings import Embedder, paper_texts
 from analysis.errors import InputError
@@ -82,6 +82,10 @@ class FitParams:
     precision: str
     clustering: str
     novelty_threshold: float  # a placed paper less similar than this to its topic's centre is novel
+    # the review's, set by the run that fits or updates them: the period its trends are tested by (None: no
+    # dated papers yet), and every input read so far, the fit's first ("; " between runs)
+    review_period: str | None = None
+    review_inputs: str = ""
 
 
 @dataclass
@@ -162,7 +166,15 @@ class TopicResult:
             from analysis.dask_cluster import block_map
 
             map_blocks = block_map(client)
-        nearest = place(vectors, self.broad_centroids, self.centroids, self.topics["broad_topic"], map_blocks)
+        # an adopted theme is a region of its own at the broad level (placed onto as its own broad topic was),
+        # though it is reported in the broad topic it joined
+        regions, region_of = self.broad_centroids, self.topics["broad_topic"].to_numpy(int)
+        adopted = np.flatnonzero(self.topics["adopted"].to_numpy(bool)) if "adopted" in self.topics else []
+        if len(adopted):
+            regions = np.vstack([regions, self.centroids[adopted]])
+            region_of = region_of.copy()
+            region_of[adopted] = len(self.broad_centroids) + np.arange(len(adopted))
+        nearest = place(vectors, regions, self.centroids, region_of, map_blocks)
         similarity = np.einsum("ij,ij->i", vectors, self.centres[nearest]) if len(vectors) else np.zeros(0)
         out = papers.copy()
         out["topic"] = self.topics["topic"].to_numpy()[nearest].astype(int)
@@ -238,9 +250,9 @@ def _level_table(papers: pd.DataFrame, groups: np.ndarray, terms: list[list[str]
     return pd.DataFrame(rows)
 
 
-def group_terms(model, texts: list[str], groups: np.ndarray, n_terms: int, n_groups: int | None = None):
-    """Top c-TF-IDF terms of each group id 0..k-1, with the fitted model's vocabulary: one list of
-    ``(term, weight)`` per group."""
+def group_weights(model, texts: list[str], groups: np.ndarray, n_groups: int | None = None):
+    """The c-TF-IDF of each group id 0..k-1 of ``groups``, in the fitted model's vocabulary: a sparse matrix with
+    one row per group, one column per term."""
     import scipy.sparse as sp
     from bertopic.vectorizers import ClassTfidfTransformer
 
@@ -252,13 +264,22 @@ def group_terms(model, texts: list[str], groups: np.ndarray, n_terms: int, n_gro
         per_group = per_group + membership[:, start : start + TERM_CHUNK] @ model.vectorizer_model.transform(chunk)
     # BERTopic counts n-grams on each topic's papers joined together; keep those inside single papers
     present = np.flatnonzero(np.asarray(per_group.sum(axis=0)).ravel() > 0)
-    per_group = per_group.tocsc()[:, present].tocsr()
-    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(per_group).toarray()
-    vocabulary = model.vectorizer_model.get_feature_names_out()[present]
-    return [
-        [(str(vocabulary[i]), float(row[i])) for i in np.argsort(-row, kind="stable")[:n_terms] if row[i] > 0]
-        for row in weights
-    ]
+    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(per_group.tocsc()[:, present].tocsr())
+    back = (np.ones(len(present)), (np.arange(len(present)), present))  # the present terms' columns, back in place
+    return sp.csr_matrix(weights @ sp.csr_matrix(back, shape=(len(present), per_group.shape[1])))
+
+
+def group_terms(model, texts: list[str], groups: np.ndarray, n_terms: int, n_groups: int | None = None, weights=None):
+    """Top c-TF-IDF terms of each group id 0..k-1 (``weights``: their :func:`group_weights`, computed here
+    unless given), with the fitted model's vocabulary: one list of ``(term, weight)`` per group."""
+    weights = group_weights(model, texts, groups, n_groups) if weights is None else weights
+    vocabulary = model.vectorizer_model.get_feature_names_out()
+    out = []
+    for k in range(weights.shape[0]):
+        row = weights.getrow(k)
+        order = np.lexsort((row.indices, -row.data))[:n_terms]  # by weight, ties in vocabulary order
+        out.append([(str(vocabulary[row.indices[i]]), float(row.data[i])) for i in order if row.data[i] > 0])
+    return out
 
 
 def label_levels(model, texts, fine, broad_of_fine, similarity, broad_similarity, label_texts=None):
@@ -377,7 +398,7 @@ class TopicModel:
         broad_table["stability"] = broad_stability.round(3)
         if note := fine_level_note(topics, broad_table):
             messages.append(note)
-        model.set_topic_labels(dict(enumerate(fine_labels)))
+        set_labels(model, dict(enumerate(fine_labels)))
         out = papers.copy()
         out["topic"] = fine
         out["topic_label"] = [fine_labels[t] for t in fine]
@@ -535,7 +556,7 @@ def relabel_topics(
     children = level.groupby("broad_topic", sort=False)["label"].agg(" | ".join)
     broad_table = result.broad.assign(topics=result.broad["broad_topic"].map(children).fillna(result.broad["topics"]))
     model = copy.deepcopy(result.model)  # ``result`` and its model stay as they were
-    model.set_topic_labels(mapping)
+    set_labels(model, mapping)
     return dataclasses.replace(result, papers=papers, topics=level, broad=broad_table, terms=terms, model=model)
 
 

@@ -30,11 +30,14 @@ __all__ = [
     "MIN_PERIODS",
     "PERIODS",
     "TREND_RULES",
+    "WATCH_P",
+    "WATCH_RULES",
     "Trends",
     "assign_periods",
     "period_table",
     "period_unit",
     "resolve_period",
+    "skipped_periods",
     "topic_trends",
 ]
 
@@ -45,6 +48,8 @@ MIN_RATIO = 1.25  # shares sum to 1: a real trend must also move the share by at
 NEARLY_ABSENT = 5  # emerging / fading: the share at one end is at most a fifth of the other end's
 _FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q"}  # W-SUN: weeks Monday-Sunday, as ISO
 TREND_CLASSES = ("emerging", "rising", "falling", "fading", "steady")
+# The watch list: steady themes that moved by an unadjusted test, each at this level (two tests per theme)
+WATCH_P = 0.05
 
 TREND_RULES = (
     "Each topic's share of each period's papers is modelled on time by a quasi-binomial GLM weighted by the "
@@ -56,6 +61,15 @@ TREND_RULES = (
     f"last-third share (nearly absent at the start). Fading: falling, and the last-third share is at most "
     f"1/{NEARLY_ABSENT} of the first-third share (nearly gone at the end). Steady: every other topic, "
     "including all topics when there are fewer than 3 periods."
+)
+WATCH_RULES = (
+    "The watch list holds steady topics that moved by either of two tests, each unadjusted at p < "
+    f"{WATCH_P}: the slope of the trend GLM above (p), or the last period against the trend fitted on the "
+    "periods before it (p_last: the last period's count against the GLM's prediction, with the quasi-binomial "
+    "variance and the prediction's own uncertainty, two-sided, Student's t on the earlier periods' residual "
+    "degrees of freedom; needs 3 earlier periods). They are not "
+    "significant after Benjamini-Hochberg correction, so some are noise: a review whose shares do not change "
+    f"lists each topic with a chance of about {1 - (1 - WATCH_P) ** 2:.0%} (the two tests at {WATCH_P} each)."
 )
 
 
@@ -119,6 +133,33 @@ def assign_periods(papers: pd.DataFrame, period: str = "auto") -> pd.DataFrame:
     return out
 
 
+def skipped_periods(papers: pd.DataFrame, unit: str) -> str:
+    """A warning line naming the periods between an update's saved papers and its new ones (``is_new``) that
+    hold no paper (a month that was never added), or "" when there is none (or periods are days or digests,
+    whose gaps are ordinary).
+
+    >>> papers = pd.DataFrame({"digest_date": pd.to_datetime(["2025-01-20", "2025-03-03"]), "is_new": [False, True]})
+    >>> skipped_periods(papers, "month")
+    'no papers from 2025-02, between the saved papers (to 2025-01) and the new ones (from 2025-03): a month skipped?'
+    """
+    if unit not in ("week", "month", "quarter"):
+        return ""
+    dates = pd.to_datetime(papers["digest_date"])
+    is_new = papers["is_new"].to_numpy(bool)
+    last, first = dates[~is_new].max(), dates[is_new].min()
+    if pd.isna(last) or pd.isna(first) or first <= last:
+        return ""
+    span = pd.period_range(last, first, freq=_FREQ[unit])
+    missing = [_label(p, unit) for p in span[1:-1]]
+    if not missing:
+        return ""
+    what = f"{unit}s skipped" if len(missing) > 1 else f"a {unit} skipped"
+    return (
+        f"no papers from {', '.join(missing)}, between the saved papers (to {_label(span[0], unit)}) and the new "
+        f"ones (from {_label(span[-1], unit)}): {what}?"
+    )
+
+
 _UNIT_PATTERNS = {
     "day": r"\d{4}-\d{2}-\d{2}", "week": r"\d{4}-W\d{2}", "month": r"\d{4}-\d{2}", "quarter": r"\d{4}-Q[1-4]",
 }  # fmt: skip
@@ -175,7 +216,10 @@ class Trends:
         One row per topic: ``topic``, ``label``, ``trend``, ``q_value``, ``p_value``, ``odds_ratio_per_year``
         (with ``or_low``, ``or_high``: 95% interval), ``share_first``, ``share_last``, ``papers_first``,
         ``papers_last``, ``share_ratio`` (last / first, with ``ratio_low``, ``ratio_high``), ``dispersion``,
-        ``papers``, ``converged`` (the GLM fit did; a fit that did not is never a trend); significant trends first.
+        ``papers``, ``converged`` (the GLM fit did; a fit that did not is never a trend), ``p_last`` (the last
+        period against the trend of the periods before it) and ``watch`` (a steady topic with ``p_value`` or
+        ``p_last`` below :data:`WATCH_P`: the watch list, :data:`WATCH_RULES`); significant trends first, then
+        the watch list.
     shares : DataFrame
         One row per topic x period (zeros included): ``topic``, ``topic_label``, ``period``, ``count``,
         ``period_size``, ``share`` (a counts table like ``overlap.topic_digest_counts(papers, by="period")``),
@@ -199,6 +243,11 @@ class Trends:
     new_periods: tuple[str, ...] = ()
 
     @property
+    def last_periods(self) -> list[str]:
+        """The periods of the last third (those ``last_part`` spans)."""
+        return self.periods["period"].tolist()[-max(1, math.ceil(len(self.periods) / 3)) :]
+
+    @property
     def span(self) -> str:
         """The first and last period, e.g. ``2024-06 – 2025-05``."""
         return _span(self.periods["period"])
@@ -207,7 +256,9 @@ class Trends:
         """One line, e.g. ``trends by month, 2024-06 – 2025-05 (12 periods): 2 rising, 1 falling, 16 steady``."""
         counts = self.table["trend"].value_counts()
         parts = ", ".join(f"{counts[c]} {c}" for c in TREND_CLASSES if counts.get(c, 0))
-        return f"trends by {self.unit}, {self.span} ({len(self.periods)} periods): {parts}"
+        watched = int(self.table["watch"].sum())
+        watch = f" ({watched} on the watch list, not significant)" if watched else ""
+        return f"trends by {self.unit}, {self.span} ({len(self.periods)} periods): {parts}{watch}"
 
 
 def _fit(count: np.ndarray, size: np.ndarray, time: np.ndarray) -> dict:
@@ -242,6 +293,35 @@ def _fit(count: np.ndarray, size: np.ndarray, time: np.ndarray) -> dict:
         "fitted_low": band["mean_ci_lower"].to_numpy(),
         "fitted_high": band["mean_ci_upper"].to_numpy(),
     }
+
+
+def _last_period(count: np.ndarray, size: np.ndarray, time: np.ndarray) -> float:
+    """Two-sided p-value of the last period's count against the quasi-binomial GLM fitted on the periods before
+    it (prediction variance: the binomial's times the dispersion, plus the fitted share's own); NaN with fewer
+    than ``MIN_PERIODS`` earlier periods, or where the topic is absent from (or all of) them."""
+    import statsmodels.api as sm
+    from scipy.stats import t as t_dist
+
+    k, n, before = count[-1], size[-1], slice(0, len(count) - 1)
+    if len(count) - 1 < MIN_PERIODS or not 0 < count[before].sum() < size[before].sum():
+        return np.nan
+    design = sm.add_constant(time[before], has_constant="add")
+    model = sm.GLM(count[before] / size[before], design, family=sm.families.Binomial(), var_weights=size[before])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # near-separation, as in _fit
+        first = model.fit()
+        df_resid = len(count) - 3  # the earlier periods, less the GLM's two parameters
+        dispersion = max(1.0, float(first.pearson_chi2) / df_resid)
+        fitted = model.fit(scale=dispersion)
+    if not (first.converged and fitted.converged):
+        return np.nan
+    x = np.array([1.0, time[-1]])
+    eta = float(x @ fitted.params)
+    share = 1 / (1 + np.exp(-eta))
+    spread = share * (1 - share)
+    variance = n * spread * dispersion + (n * spread) ** 2 * float(x @ fitted.cov_params() @ x)
+    # Student's t: the dispersion is estimated from the few earlier periods, as the F-test of the slope allows
+    return float(2 * t_dist.sf(abs(k - n * share) / np.sqrt(variance), df_resid))
 
 
 def _no_test(n: int) -> dict:
@@ -329,6 +409,7 @@ def topic_trends(
                 "dispersion": fit["dispersion"],
                 "papers": int(count.sum()),
                 "converged": fit["converged"],
+                "p_last": _last_period(count, size, time) if testable else np.nan,
                 "_slope": fit["slope"],
             }
         )
@@ -363,13 +444,21 @@ def topic_trends(
             strict=True,
         )
     ]
+    moved = (table["p_value"] < WATCH_P) | (table["p_last"] < WATCH_P)
+    table["watch"] = (table["trend"] == "steady") & table["converged"] & moved
     rank = table["trend"].map({c: i for i, c in enumerate(TREND_CLASSES)})
     table = (
         table.assign(_rank=rank)
-        .sort_values(["_rank", "q_value", "papers", "topic"], ascending=[True, True, False, True], na_position="last")
-        .drop(columns=["_rank", "_slope"])
+        .assign(_watch=~table["watch"])
+        .sort_values(
+            ["_rank", "_watch", "q_value", "papers", "topic"],
+            ascending=[True, True, True, False, True],
+            na_position="last",
+        )
+        .drop(columns=["_rank", "_watch", "_slope"])
     )
-    columns = ["topic", "label", "trend", "q_value", "p_value", "odds_ratio_per_year", "or_low", "or_high"]
+    columns = ["topic", "label", "trend", "watch", "q_value", "p_value", "p_last", "odds_ratio_per_year", "or_low"]
+    columns += ["or_high"]
     table = table[columns + [c for c in table.columns if c not in columns]].reset_index(drop=True)
     return Trends(
         table=table,

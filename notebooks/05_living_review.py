@@ -19,12 +19,16 @@
 # A trend review is kept going: each month you fetch the new Daily Papers, place them onto the themes you
 # saved (so every theme keeps its name), and read first **what is new since last time**, then how the themes
 # moved over the whole span. This notebook walks that loop once: the saved review is the bundled year of Daily
-# Papers (`examples/`, June 2024 – May 2025); the month added is fetched from the Daily Papers API.
+# Papers (`examples/`, June 2024 – May 2025); the month added is June 2025. Offline by default: that month is
+# bundled beside this notebook (`recorded_2025-06/`, 100 papers of the same public archive in the API's own
+# format, one file per day, as `fetch` writes them). Set `fetch = True` (or `hf_endpoint`) to fetch it instead.
 
 # %% tags=["parameters"]
 saved_paths = ["../examples"]  # the review so far
 since, until = "2025-06-01", "2025-06-30"  # the month to add
-hf_endpoint = None  # the Daily Papers API; None: $HF_ENDPOINT, else https://huggingface.co
+fetch = False  # True: fetch the month from the Daily Papers API; False: read the bundled recorded month
+hf_endpoint = None  # the API's address (implies fetch); None: $HF_ENDPOINT, else https://huggingface.co
+recorded = "recorded_2025-06"  # the bundled month, read when not fetching
 seed = 42
 out_dir = "../out/notebooks"
 
@@ -49,14 +53,19 @@ review = run(saved_paths, out / "review", seed=seed, static=False)
 review.topics[["topic", "label", "size"]]
 
 # %% [markdown]
-# ## 2 · Fetch the month
-# One JSON file per day, page by page; a rerun asks nothing for the days it already has.
+# ## 2 · The month: fetched, or the bundled recording
+# `fetch` writes one JSON file per day, page by page; a rerun asks nothing for the days it already has.
 
 # %%
-from analysis.fetch import fetch_daily_papers
+if fetch or hf_endpoint:
+    from analysis.fetch import fetch_daily_papers
 
-print(fetch_daily_papers(since, until, out / "daily", progress=False))
-sorted(p.name for p in (out / "daily").glob("*.json"))
+    month = out / "daily"
+    print(fetch_daily_papers(since, until, month, progress=False))
+else:
+    month = Path(recorded)
+    print(f"the recorded month: {month}/ (no network)")
+sorted(p.name for p in month.glob("*.json"))
 
 # %% [markdown]
 # ## 3 · Add it to the saved themes
@@ -64,7 +73,7 @@ sorted(p.name for p in (out / "daily").glob("*.json"))
 # them apart). `adopt=True` would also write a model in which the new themes are topics.
 
 # %%
-update = run([out / "daily"], out / "update", model_dir=out / "review" / "model", seed=seed, static=False)
+update = run([month], out / "update", model_dir=out / "review" / "model", seed=seed, static=False)
 update.papers.groupby("is_new").size()
 
 # %% [markdown]

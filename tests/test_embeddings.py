@@ -1,4 +1,5 @@
 import hashlib
+import importlib.util
 import subprocess
 import sys
 
@@ -225,3 +226,22 @@ def test_a_bug_while_loading_a_model_keeps_its_traceback(tmp_path, monkeypatch):
     monkeypatch.setattr(sentence_transformers, "SentenceTransformer", broken)
     with pytest.raises(RuntimeError, match="a bug, not a missing model"):
         Embedder(str(tmp_path / "model"), precision="fp32", cache=False).embed(["x"])
+
+
+def test_the_progress_bar_is_a_widget_in_a_notebook_and_never_stderr_there(monkeypatch, capsys):
+    import tqdm.notebook
+
+    from analysis import embeddings
+
+    with embeddings._progress(1000) as bar:  # a terminal: text on stderr
+        bar.update(1000)
+    assert "embedding: 100%" in capsys.readouterr().err
+    monkeypatch.setattr(embeddings, "_in_notebook", lambda: True)
+    bar = embeddings._progress(1000)
+    assert isinstance(bar, tqdm.notebook.tqdm_notebook)
+    bar.close()
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ipywidgets" else found(name, *a))
+    with embeddings._progress(1000) as bar:  # a notebook without ipywidgets: no bar
+        bar.update(1000)
+    assert bar.disable and capsys.readouterr().err == ""

@@ -202,3 +202,36 @@ def test_every_figure_shows_hostile_text_as_written_and_runs_none(seed_result, h
         assert any(hostile in _shown(s) for s in strings), name  # shown as written
     butterfly = figures["digest_butterfly"].layout.title.text
     assert _shown(butterfly).startswith(f"{hostile} vs {other}")
+
+
+def test_map_labels_do_not_overlap_and_new_papers_are_outlined():
+    from analysis.figures.docmap import CHAR_PX, LINE_PX, PLOT_PX
+
+    rng = np.random.default_rng(0)
+    labels = ["Graphical user interface", "Deep research", "Chain-of-thought reasoning", "GUI agents", "RAG"]
+    papers = pd.DataFrame(
+        {
+            "topic": np.repeat(range(5), 20),
+            "topic_label": np.repeat(labels, 20),
+            "digest": "d",
+            "title": [f"paper {i}" for i in range(100)],
+            "is_new": np.arange(100) % 10 == 0,
+        }
+    )
+    coords = np.vstack([rng.normal(0, 0.3, (20, 2)) for _ in range(5)]) + [[10, 10]]  # five topics on one spot
+    coords[0] = [0, 0]  # and one far paper, so the labels' spot is a small part of the plot
+    figure = document_map(papers, coords)
+    (low_x, high_x), (low_y, high_y) = figure.layout.xaxis.range, figure.layout.yaxis.range
+    boxes = []
+    for note in figure.layout.annotations:
+        x = (note.x - low_x) / (high_x - low_x) * PLOT_PX[0] + (note.ax if note.showarrow else 0)
+        y = (note.y - low_y) / (high_y - low_y) * PLOT_PX[1] - (note.ay if note.showarrow else 0)
+        width = CHAR_PX * len(note.text.removeprefix("<b>").removesuffix("</b>")) + 8
+        boxes.append((x, y, width))
+    assert len(boxes) == 5 and any(note.showarrow for note in figure.layout.annotations)
+    for i, (x, y, w) in enumerate(boxes):
+        for bx, by, bw in boxes[:i]:
+            assert abs(x - bx) * 2 >= w + bw - 1e-6 or abs(y - by) >= LINE_PX - 1e-6
+    new = [t for t in figure.data if t.name == "new in this update"]
+    assert len(new) == 1 and len(new[0].x) == 10 and new[0].marker.line.width > 1
+    assert not [t for t in document_map(papers.drop(columns="is_new"), coords).data if t.name == "new in this update"]

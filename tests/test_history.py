@@ -80,13 +80,18 @@ def test_an_update_reports_over_the_saved_months_and_the_new_ones(review, plante
     )
     assert pd.read_csv(folder / "planted" / "topics.csv")["size"].sum() == len(papers)
     # trends over all months, the new ones marked
+    # by the saved review's period (its 26 weeks; auto would take months for the 31 weeks to December)
+    assert load_topics(folder / "saved" / "model").params.review_period == "week"
     shares = pd.read_csv(folder / "planted" / "trend_shares.csv")
-    assert sorted(shares["period"].unique()) == [f"2024-{m:02d}" for m in range(6, 13)]
-    assert result.trends.new_periods == ("2024-12",)
+    weeks = sorted(shares["period"].unique())
+    assert weeks[0] == "2024-W23" and weeks[-1] == "2025-W01" and len(weeks) == 31  # to 2024-12-31, ISO 2025-W01
+    december = tuple(w for w in weeks if w >= "2024-W48")  # the weeks with new papers (W48: 2024-11-25 to 12-01)
+    assert result.trends.unit == "week" and result.trends.new_periods == december
     title = result.figures["topics_over_time"].layout.title.text.replace(
         "</span><br><span style='font-size:13px;color:#555'>", " "
     )
-    assert "shaded: new since the saved topics (2024-12)" in title
+    assert f"shaded: new since the saved topics ({december[0]}" in title
+    assert load_topics(folder / "planted" / "model").params.review_period == "week"
     assert any(m.startswith(f"placed {len(new)} new papers onto ") for m in messages)
     # the model written carries every paper, so the next update extends this one
     assert len(load_topics(folder / "planted" / "model").papers) == len(papers)
@@ -111,6 +116,29 @@ def test_a_planted_subject_is_found_as_a_new_theme_of_its_own_papers(review, pla
     assert all(label in report for label in themes["label"].str.replace("&", "&amp;"))
 
 
+def test_the_report_shows_each_topics_new_papers_against_before(review, planted_update):
+    folder, planted_ids = review
+    result, _ = planted_update
+    changes = pd.read_csv(folder / "planted" / "this_update.csv")
+    papers = pd.read_csv(folder / "planted" / "papers.csv", dtype={"paper_id": str})
+    new = papers[papers["is_new"]]
+    assert changes["new_papers"].sum() == len(new) and changes["saved_papers"].sum() == (~papers["is_new"]).sum()
+    assert changes["share_ratio"].is_monotonic_decreasing
+    counts = new["topic"].value_counts()
+    top = changes.iloc[0]
+    assert top["new_papers"] == counts.get(top["topic"], 0)
+    # its representative papers are new ones of that topic, and the report shows them
+    titles = top["new_titles"].split(" | ")
+    assert set(titles) <= set(new.loc[new["topic"] == top["topic"], "title"])
+    report = (folder / "planted" / "report.html").read_text()
+    assert "Each topic: this update against before" in report
+    assert titles[0].replace("&", "&amp;").replace("'", "&#39;") in report
+    # the papers table tells the new papers apart
+    assert "<th>new</th><th>novel</th>" in report and report.count("<td>new</td>") == len(new)
+    # inputs: this update's and the saved review's
+    assert f"{folder / 'planted.csv'} (this update); the saved review&#39;s: {folder / 'saved.csv'}" in report
+
+
 def test_a_month_without_a_new_subject_reports_none(review):
     folder, _ = review
     _, messages = _update(folder, "null.csv", "null")
@@ -123,21 +151,60 @@ def test_a_month_without_a_new_subject_reports_none(review):
 
 def test_adopted_themes_are_topics_the_next_update_tracks(review, planted_update):
     folder, planted_ids = review
-    _update(folder, "planted.csv", "adopted", adopt=True)
+    _, messages = _update(folder, "planted.csv", "adopted", adopt=True)
     themes = pd.read_csv(folder / "adopted" / "new_themes.csv")
     saved, adopted = load_topics(folder / "saved" / "model"), load_topics(folder / "adopted" / "model")
-    assert len(adopted.topics) == len(saved.topics) + len(themes)
+    assert len(adopted.topics) == len(saved.topics) + len(themes) and len(themes) == 1
     assert adopted.topics["label"].tolist()[-len(themes) :] == themes["label"].tolist()
-    assert len(adopted.broad) == len(saved.broad) + len(themes)
     new_ids = list(range(len(saved.topics), len(adopted.topics)))
+    assert adopted.topics["adopted"].tolist() == [False] * len(saved.topics) + [True] * len(themes)
     assert set(adopted.terms["topic"]) >= set(new_ids)
+    # robotics joins the broad topic nearest it (it is as close to it as the saved fine topics are to theirs)
+    theme = adopted.topics.iloc[-1]
+    parent = adopted.broad.set_index("broad_topic").loc[theme["broad_topic"]]
+    assert len(adopted.broad) == len(saved.broad) and theme["broad_topic_label"] == parent["label"]
+    before = saved.broad.set_index("broad_topic").loc[theme["broad_topic"]]
+    assert parent["n_topics"] == before["n_topics"] + 1 and parent["topics"].endswith(f" | {theme['label']}")
+    # the saved BERTopic model learns it: its terms, its label, its embedding
+    model = adopted.model
+    assert [t for t, _ in model.get_topic(new_ids[0])] == adopted.terms.loc[
+        adopted.terms["topic"] == new_ids[0], "term"
+    ].tolist()
+    assert model.custom_labels_[new_ids[0]] == theme["label"] and len(model.topic_embeddings_) == len(adopted.topics)
+    assert model.c_tf_idf_.shape[0] == len(adopted.topics)
     # the planted papers, placed again onto the adopted model, land in the adopted topics
     from analysis import load_digests
 
     placed = adopted.assign(load_digests(folder / "planted.csv").pipe(lambda p: p[p["paper_id"].isin(planted_ids)]))
     assert placed["topic"].isin(new_ids).mean() >= 0.6
-    # and its papers are the update's, with the theme's papers moved into the new topics
-    assert adopted.papers["topic"].isin(new_ids).sum() == (adopted.papers["topic"] >= len(saved.topics)).sum() > 0
+    # its new papers are its members; no saved paper moved, and the run said where they stay
+    history, written = adopted.papers, pd.read_csv(folder / "adopted" / "papers.csv")
+    saved_rows = history.iloc[: len(saved.papers)]
+    assert (saved_rows["topic"].to_numpy() == saved.papers["topic"].to_numpy()).all()
+    members = history["topic"].isin(new_ids)
+    assert members.sum() == themes["new_papers"].sum() and not members.iloc[: len(saved.papers)].any()
+    assert (written["topic"].to_numpy() == history["topic"].to_numpy()).all()  # reported as saved: nothing moves later
+    assert (written["first_topic"].to_numpy() == history["topic"].to_numpy()).all()
+    stay = themes["saved_papers"].sum()
+    assert f"{stay} saved papers of the adopted themes keep their topics (" in "\n".join(messages)
+
+
+def test_moving_saved_papers_into_an_adopted_theme_is_asked_for_and_said(review, planted_update):
+    folder, _ = review
+    _, messages = _update(folder, "planted.csv", "moved", adopt=True, move_saved=True)
+    themes = pd.read_csv(folder / "moved" / "new_themes.csv")
+    saved = pd.read_csv(folder / "saved" / "papers.csv")
+    papers = pd.read_csv(folder / "moved" / "papers.csv")
+    old = papers.iloc[: len(saved)]
+    moved = old["topic"].to_numpy() != saved["topic"].to_numpy()
+    assert moved.sum() == themes["saved_papers"].sum() > 0
+    assert (old.loc[moved, "first_topic"].to_numpy() == saved.loc[moved, "topic"].to_numpy()).all()  # where it was
+    assert (old.loc[~moved, "first_topic"] == old.loc[~moved, "topic"]).all()
+    line = next(m for m in messages if m.startswith("moved "))
+    counts = saved.loc[moved, "topic_label"].value_counts()
+    assert line.startswith(f"moved {moved.sum()} saved papers into the adopted themes (--move-saved): ")
+    assert f"{counts.iloc[0]} from {counts.index[0]}" in line
+    assert line.replace("&", "&amp;") in (folder / "moved" / "report.html").read_text()
 
 
 def test_an_adopted_theme_is_not_found_again_the_next_month(review, tmp_path):
@@ -160,6 +227,30 @@ def test_an_adopted_theme_is_not_found_again_the_next_month(review, tmp_path):
     new = placed[placed["is_new"] & placed["paper_id"].isin(later["arxiv_id"])]
     assert len(new) == len(later)
     assert new["topic_label"].isin(adopted["label"]).mean() >= 0.6  # its papers are placed on the adopted topic
+
+
+def test_a_period_given_to_an_update_is_used_said_and_kept(review, tmp_path):
+    folder, _ = review
+    result, messages = _update(folder, "null.csv", tmp_path / "by-month", period="month")
+    line = "trends by month as --period asks, not by the saved review's week: the review's period from now on"
+    assert line in messages and result.trends.unit == "month"
+    assert line in (tmp_path / "by-month" / "report.html").read_text().replace("&#39;", "'")
+    assert load_topics(tmp_path / "by-month" / "model").params.review_period == "month"
+    again, messages = _update(folder, "null.csv", tmp_path / "same", period="week")  # the saved one: nothing to say
+    assert again.trends.unit == "week" and not any("--period" in m for m in messages)
+
+
+def test_a_skipped_month_is_one_warning_line(review, tmp_path):
+    folder, _ = review
+    february = pd.read_csv(folder / "null.csv", dtype=str)
+    february = february.assign(digest_date="2025-02-" + february["digest_date"].str[8:10].clip(upper="28"))
+    february.assign(digest=february["digest_date"]).to_csv(tmp_path / "february.csv", index=False)
+    result, messages = _update(folder, str(tmp_path / "february.csv"), tmp_path / "out", period="month")
+    line = (
+        "no papers from 2024-12, 2025-01, between the saved papers (to 2024-11) and the new ones (from 2025-02): "
+        "months skipped?"
+    )
+    assert line in messages and line in result.notes
 
 
 def test_papers_already_saved_are_not_added_twice(review):

@@ -45,6 +45,38 @@ def test_planted_rising_and_falling_topics_are_found_and_nothing_else(seed):
     assert trends.table["trend"].iloc[:2].tolist() == ["rising", "falling"]  # significant trends lead
 
 
+def test_a_steady_review_puts_about_the_stated_share_of_its_topics_on_the_watch_list():
+    """WATCH_RULES state about 10% (two tests at 5%): over 40 planted steady reviews (320 topics, over-dispersed
+    between months) the share listed is that, give or take three standard errors (1.7 points): neither a test
+    that never flags nor one that flags twice as often passes."""
+    from analysis.trends import WATCH_P
+
+    tables = [topic_trends(assign_periods(_planted(seed, planted=False, n_months=12))).table for seed in range(40)]
+    listed = pd.concat(tables)
+    steady = listed[listed["trend"] == "steady"]  # BH lets a few false trends through over 40 reviews
+    assert len(steady) >= 0.95 * len(listed) and not listed.loc[listed["trend"] != "steady", "watch"].any()
+    stated = 1 - (1 - WATCH_P) ** 2
+    assert abs(steady["watch"].mean() - stated) <= 0.05
+    assert steady["watch"].equals((steady["p_value"] < WATCH_P) | (steady["p_last"] < WATCH_P))
+
+
+def test_a_rising_topic_reaches_the_watch_list_before_it_is_significant():
+    """The planted rise (3% to 15% over 18 months), reviewed month by month from the 4th: it is on the watch list
+    in an earlier month than the one it is first called rising, for most seeds."""
+    earlier = 0
+    for seed in range(5):
+        papers = assign_periods(_planted(seed))
+        months = sorted(papers["period"].unique())
+        watched = called = None
+        for n in range(4, len(months) + 1):
+            row = topic_trends(papers[papers["period"].isin(months[:n])]).table.set_index("topic").loc[6]
+            watched = watched or (n if row["watch"] else None)
+            called = called or (n if row["trend"] in ("rising", "emerging") else None)
+        assert called is not None and not (row["watch"] and row["trend"] != "steady")  # a trend is not "watched"
+        earlier += watched is not None and watched < called
+    assert earlier >= 4
+
+
 def test_a_fit_that_did_not_converge_is_recorded_and_never_a_trend(monkeypatch):
     import statsmodels.genmod.generalized_linear_model as glm
 
@@ -88,12 +120,14 @@ def test_emerging_and_fading_are_nearly_absent_at_one_end():
 
 def test_trend_table_columns_and_shares_fill_every_cell():
     trends = topic_trends(assign_periods(_planted(0)))
-    assert list(trends.table.columns[:8]) == [
+    assert list(trends.table.columns[:10]) == [
         "topic",
         "label",
         "trend",
+        "watch",
         "q_value",
         "p_value",
+        "p_last",
         "odds_ratio_per_year",
         "or_low",
         "or_high",
@@ -104,7 +138,9 @@ def test_trend_table_columns_and_shares_fill_every_cell():
     assert len(trends.shares) == 8 * 18 and trends.shares["period"].nunique() == 18
     assert trends.shares.groupby("period")["share"].sum().round(10).eq(1).all()
     assert trends.unit == "month" and trends.first_part == "2024-11 – 2025-04"
-    assert trends.summary() == "trends by month, 2024-11 – 2026-04 (18 periods): 1 rising, 1 falling, 6 steady"
+    watched = int(trends.table["watch"].sum())
+    watch = f" ({watched} on the watch list, not significant)" if watched else ""
+    assert trends.summary() == f"trends by month, 2024-11 – 2026-04 (18 periods): 1 rising, 1 falling, 6 steady{watch}"
 
 
 def _dates(*days: str) -> pd.DataFrame:
@@ -180,6 +216,7 @@ def _dated_csv(path, months: list[str]) -> None:
 
 def test_run_writes_trends_for_dated_digests_and_skips_them_with_one_line(tmp_path):
     from analysis.pipeline import run
+    from analysis.topics import load_topics
 
     _dated_csv(tmp_path / "year.csv", ["2025-01", "2025-02", "2025-03", "2025-04"])
     messages = []
@@ -190,6 +227,12 @@ def test_run_writes_trends_for_dated_digests_and_skips_them_with_one_line(tmp_pa
     trends = pd.read_csv(tmp_path / "out" / "trends.csv")
     assert len(trends) == len(result.topics) and set(trends["trend"]) <= {"steady", "rising", "falling"}
     assert (tmp_path / "out" / "figures" / "topics_over_time.html").exists()
+    # the watch list: a column of both trend tables, and its own heading in the report with its rules
+    assert trends["watch"].dtype == bool and "watch" in pd.read_csv(tmp_path / "out" / "broad_trends.csv")
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert report.index('id="trends"') < report.index('id="watch"') and "not significant after" in report
+    assert f"{int(trends['watch'].sum())} steady topic" in report
+    assert load_topics(tmp_path / "out" / "model").params.review_period == "month"
 
     _dated_csv(tmp_path / "once.csv", ["2025-01"])
     messages = []

@@ -41,16 +41,19 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
         )
         # SVG markers export fast and sharp; past a few thousand points only WebGL stays responsive.
         figure.add_trace(go.Scattergl(**trace) if len(papers) > WEBGL_FROM else go.Scatter(**trace))
-    for label, group in papers.groupby("topic_label", sort=True):
-        x, y = _label_anchor(coords[papers.index.get_indexer(group.index)])
-        figure.add_annotation(
-            x=x,
-            y=y,
-            text=f"<b>{escaped_short(label, 28)}</b>",
-            showarrow=False,
-            font={"size": 11},
-            bgcolor="rgba(255,255,255,0.45)",  # readable over points without hiding them
+    if "is_new" in papers and papers["is_new"].any():  # an update: its papers outlined, in PNG as in HTML
+        new = papers.index.get_indexer(papers.index[papers["is_new"].to_numpy(bool)])
+        figure.add_trace(
+            go.Scatter(
+                x=coords[new, 0],
+                y=coords[new, 1],
+                mode="markers",
+                name="new in this update",
+                marker={"size": 9, "color": "rgba(0,0,0,0)", "line": {"width": 1.3, "color": "#111"}},
+                hoverinfo="skip",
+            )
         )
+    _add_labels(figure, papers, coords)
     if shaped:  # which shape is which digest, in the legend: grey markers of each shape
         for digest, shape in symbol.items():
             figure.add_trace(
@@ -70,6 +73,62 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
         legend={"orientation": "v", "yref": "paper", "y": 1, "x": 1.01, "yanchor": "top", "xanchor": "left"}
     )
     return finish(figure, "Map of the papers", "nearby papers have similar abstracts; colour = topic", height=640)
+
+
+# The labels' layout, in pixels of the plot area at the figure's size (1000 x 640, less margins and legend):
+PLOT_PX = (700, 500)
+CHAR_PX, LINE_PX = 6.6, 16  # an 11 px bold character's width, a label's height
+
+
+def _add_labels(figure: go.Figure, papers: pd.DataFrame, coords: np.ndarray) -> None:
+    """Each topic's label on its most central paper, moved (with a thin line back to it) where it would overlap
+    a label already placed; the largest topics are placed first, so theirs stay where they belong."""
+    if not len(papers):
+        return
+    low, high = coords.min(axis=0), coords.max(axis=0)
+    pad = np.maximum(high - low, 1e-9) * 0.04
+    low, high = low - pad, high + pad
+    figure.update_xaxes(range=[low[0], high[0]])
+    figure.update_yaxes(range=[low[1], high[1]])
+    scale = np.array(PLOT_PX) / (high - low)
+    groups = papers.groupby(["topic", "topic_label"], sort=True)
+    order = sorted(groups.groups, key=lambda key: (-len(groups.groups[key]), key[0]))
+    boxes: list[tuple[float, float, float, float]] = []
+    for topic, label in order:
+        x, y = _label_anchor(coords[papers.index.get_indexer(groups.groups[(topic, label)])])
+        text = escaped_short(label, 28)
+        width = CHAR_PX * len(label[:28]) + 8
+        centre = (np.array([x, y]) - low) * scale  # pixels, y up
+        dx, dy = _free_offset(centre, width, boxes)
+        boxes.append((centre[0] + dx, centre[1] + dy, width, LINE_PX))
+        figure.add_annotation(
+            x=x,
+            y=y,
+            text=f"<b>{text}</b>",
+            showarrow=bool(dx or dy),
+            ax=dx,
+            ay=-dy,  # annotation offsets point down the screen
+            arrowwidth=0.8,
+            arrowcolor="#666",
+            arrowhead=0,
+            font={"size": 11},
+            bgcolor="rgba(255,255,255,0.45)",  # readable over points without hiding them
+        )
+
+
+def _free_offset(centre: np.ndarray, width: float, boxes: list) -> tuple[float, float]:
+    """The smallest offset (pixels; tried in rings, up and down first) at which a label box of this ``width``
+    centred at ``centre`` overlaps none of ``boxes`` (centre x, centre y, width, height); none moves it."""
+
+    def clear(dx: float, dy: float) -> bool:
+        cx, cy = centre[0] + dx, centre[1] + dy
+        return all(abs(cx - bx) * 2 >= width + bw or abs(cy - by) * 2 >= LINE_PX + bh for bx, by, bw, bh in boxes)
+
+    for ring in range(0, 7):
+        for dx, dy in ((0, ring), (0, -ring), (ring, ring), (-ring, ring), (ring, -ring), (-ring, -ring)):
+            if clear(dx * width / 2, dy * LINE_PX):
+                return float(dx * width / 2), float(dy * LINE_PX)
+    return 0.0, 0.0
 
 
 def _label_anchor(points: np.ndarray, sample: int = 400) -> tuple[float, float]:

@@ -19,7 +19,6 @@ TREND_COLOURS = {
     "steady": "#9e9e9e",
 }
 # Top right of the whole figure, beside the title: never over a panel's own title.
-LEGEND = {"orientation": "h", "yref": "container", "y": 0.99, "yanchor": "top", "x": 1, "xanchor": "right"}
 COLUMNS = 4
 NEW_SHADE = "rgba(253, 212, 158, 0.45)"  # the periods an update added
 MAX_PANELS = 32  # topics; the steadiest small ones beyond this are left out (and the subtitle says so)
@@ -117,7 +116,6 @@ def topics_over_time(trends: Trends) -> go.Figure:
     # first, middle and last period under every panel: panels stay readable at 800 px, whatever the span
     figure.update_xaxes(type="category", tickvals=ends, tickangle=0, showticklabels=True, tickfont={"size": 10})
     figure.update_annotations(font={"size": 12})
-    figure.update_layout(legend=LEGEND)
     new = ""
     if trends.new_periods:  # an update: shade the periods it added, in every panel
         first, last = periods.index(trends.new_periods[0]), periods.index(trends.new_periods[-1])
@@ -180,7 +178,6 @@ def trend_changes(trends: Trends, *, level: str = "topics") -> go.Figure:
             "categoryorder": "array",
             "categoryarray": [escaped_short(x, 40) for x in table["label"]],
         },
-        legend=LEGEND,
     )
     return finish(
         figure,
