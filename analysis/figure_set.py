@@ -42,7 +42,8 @@ CAPTIONS = {
     "_similarity": "How alike the digests (or periods) are in their mix of topics: Jensen-Shannon distance of the "
     "topic shares, 0 = the same mix.",
     "document_map": "Every paper placed in 2-D so that papers with similar abstracts are close (UMAP, t-SNE below "
-    "1,000 papers); colour is the topic. Distances between far-apart groups mean little.",
+    "1,000 papers); colour is the topic. Distances between far-apart groups mean little. In an update, the new "
+    "papers are outlined and each new theme is labelled on its papers.",
     "top_terms": "For each topic, the terms most specific to it (c-TF-IDF weight): the longer the bar, the more "
     "the term sets the topic apart.",
     "topic_hierarchy": "How the fine topics merge by the similarity of their centres; each broad topic is one "
@@ -64,6 +65,7 @@ def build_figures(
     coords: np.ndarray,
     trends: Trends | None = None,
     broad_trends: Trends | None = None,
+    new_themes: dict[int, str] | None = None,
 ) -> dict[str, go.Figure]:
     """Every figure that the data supports, by file name: with ``trends``, topics over time, the ranked
     changes and a period x topic heatmap first (with ``broad_trends``, the broad topics' changes too); then the
@@ -89,7 +91,7 @@ def build_figures(
         figures[f"{overlap.unit}_butterfly"] = butterfly(counts)
     elif n_groups >= 3:
         figures[f"{overlap.unit}_similarity"] = similarity_matrix(overlap.similarity, name)
-    figures["document_map"] = document_map(papers, coords)
+    figures["document_map"] = document_map(papers, coords, new_themes)
     figures["top_terms"] = top_terms(terms)
     if len(topics) >= 2:
         figures["topic_hierarchy"] = topic_hierarchy(topics, centres)

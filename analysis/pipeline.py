@@ -472,7 +472,8 @@ def analyse(
     coords = extend_2d(saved_map, vectors) if saved_map is not None else project_2d(unit_rows(vectors), seed=seed)
     model = dataclasses.replace(model, papers=model.papers.assign(**dict(zip(MAP_COLUMNS, coords.T, strict=True))))
     clock.lap("map")
-    figures = build_figures(papers, topics, terms, centres, overlap, coords, trends, broad_trends)
+    themes = {} if new_themes is None or adopt else dict(zip(new_themes["new_theme"], new_themes["label"], strict=True))
+    figures = build_figures(papers, topics, terms, centres, overlap, coords, trends, broad_trends, themes)
     clock.lap("figures")
     return RunResult(
         papers,

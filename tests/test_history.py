@@ -135,6 +135,16 @@ def test_the_report_shows_each_topics_new_papers_against_before(review, planted_
     assert titles[0].replace("&", "&amp;").replace("'", "&#39;") in report
     # the papers table tells the new papers apart
     assert "<th>new</th><th>novel</th>" in report and report.count("<td>new</td>") == len(new)
+    # the map outlines the new papers and labels the new theme on its papers
+    from analysis.figures.theme import escaped_short
+
+    figure = result.figures["document_map"]
+    assert len(next(t for t in figure.data if t.name == "new in this update").x) == len(new)
+    themes = pd.read_csv(folder / "planted" / "new_themes.csv")
+    notes = [a.text for a in figure.layout.annotations]
+    assert [n for n in notes if n.startswith("<b>new theme: ")] == [
+        f"<b>new theme: {escaped_short(label, 28)}</b>" for label in themes["label"]
+    ]
     # inputs: this update's and the saved review's
     assert f"{folder / 'planted.csv'} (this update); the saved review&#39;s: {folder / 'saved.csv'}" in report
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,8 +15,10 @@ WEBGL_FROM = 3000  # papers
 SYMBOLS = ["circle", "diamond", "square", "triangle-up", "cross", "x", "star", "hexagon", "triangle-down", "pentagon"]
 
 
-def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
-    """Scatter of ``coords`` (one row per paper): colour = topic, symbol = digest, hover = title."""
+def document_map(papers: pd.DataFrame, coords: np.ndarray, new_themes: dict[int, str] | None = None) -> go.Figure:
+    """Scatter of ``coords`` (one row per paper): colour = topic, symbol = digest, hover = title. In an update
+    (``is_new``), the new papers are outlined, and each of ``new_themes`` (number in ``new_theme`` -> label) is
+    labelled "new theme: ..." on its papers."""
     digests = ordered_groups(papers["digest"])
     # Past a handful of digests, shapes cannot be told apart: every paper is then a circle.
     shaped = 1 < len(digests) <= len(SYMBOLS)
@@ -53,7 +57,7 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray) -> go.Figure:
                 hoverinfo="skip",
             )
         )
-    _add_labels(figure, papers, coords)
+    _add_labels(figure, papers, coords, new_themes or {})
     if shaped:  # which shape is which digest, in the legend: grey markers of each shape
         for digest, shape in symbol.items():
             figure.add_trace(
@@ -80,9 +84,10 @@ PLOT_PX = (700, 500)
 CHAR_PX, LINE_PX = 6.6, 16  # an 11 px bold character's width, a label's height
 
 
-def _add_labels(figure: go.Figure, papers: pd.DataFrame, coords: np.ndarray) -> None:
-    """Each topic's label on its most central paper, moved (with a thin line back to it) where it would overlap
-    a label already placed; the largest topics are placed first, so theirs stay where they belong."""
+def _add_labels(figure: go.Figure, papers: pd.DataFrame, coords: np.ndarray, new_themes: dict[int, str]) -> None:
+    """Each topic's label on its most central paper, then each new theme's; a label that would overlap one
+    already placed is moved, with a thin line back to its place. The largest topics are placed first, so theirs
+    stay where they belong."""
     if not len(papers):
         return
     low, high = coords.min(axis=0), coords.max(axis=0)
@@ -93,11 +98,15 @@ def _add_labels(figure: go.Figure, papers: pd.DataFrame, coords: np.ndarray) -> 
     scale = np.array(PLOT_PX) / (high - low)
     groups = papers.groupby(["topic", "topic_label"], sort=True)
     order = sorted(groups.groups, key=lambda key: (-len(groups.groups[key]), key[0]))
+    labels = [(escaped_short(key[1], 28), papers.index.get_indexer(groups.groups[key])) for key in order]
+    themes = papers["new_theme"].to_numpy() if "new_theme" in papers else np.full(len(papers), -1)
+    for number, label in new_themes.items():
+        if (themes == number).any():
+            labels.append(("new theme: " + escaped_short(label, 28), np.flatnonzero(themes == number)))
     boxes: list[tuple[float, float, float, float]] = []
-    for topic, label in order:
-        x, y = _label_anchor(coords[papers.index.get_indexer(groups.groups[(topic, label)])])
-        text = escaped_short(label, 28)
-        width = CHAR_PX * len(label[:28]) + 8
+    for text, rows in labels:
+        x, y = _label_anchor(coords[rows])
+        width = CHAR_PX * len(html.unescape(text)) + 8
         centre = (np.array([x, y]) - low) * scale  # pixels, y up
         dx, dy = _free_offset(centre, width, boxes)
         boxes.append((centre[0] + dx, centre[1] + dy, width, LINE_PX))
