@@ -112,12 +112,41 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
     try:
         yield staging
         _as_created(staging, 0o777)
-        if target.exists():
+        _sync_tree(staging)  # the files reach the disk before the names point at them
+        moved = target.exists()
+        if moved:
             os.replace(target, old)
-        os.replace(staging, target)
+        try:
+            os.replace(staging, target)
+        except BaseException:
+            if moved:  # the earlier output goes back where it was, never deleted below
+                os.replace(old, target)
+            raise
+        _sync(target.parent)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _sync(path: Path) -> None:
+    """fsync a file or directory (a directory's entries: where the OS allows opening one)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # a platform that cannot open directories
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _sync_tree(root: Path) -> None:
+    for folder, _, files in os.walk(root):
+        for name in files:
+            _sync(Path(folder) / name)
+        _sync(Path(folder))
 
 
 def check_frame_path(path: str | Path) -> None:

@@ -119,6 +119,26 @@ def test_a_rerun_leaves_exactly_its_own_files(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left behind
 
 
+def test_a_swap_that_fails_half_way_keeps_the_previous_output(tmp_path, monkeypatch):
+    target = tmp_path / "out"
+    with atomic_dir(target) as staging:
+        (staging / "report.html").write_text("first")
+    real, calls = os.replace, []
+
+    def second_rename_fails(src, dst):
+        calls.append((os.path.basename(src), os.path.basename(dst)))
+        if len(calls) == 2:  # the staging folder onto the target
+            raise OSError("disk full")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", second_rename_fails)
+    with pytest.raises(OSError, match="disk full"), atomic_dir(target) as staging:
+        (staging / "report.html").write_text("second")
+    monkeypatch.undo()
+    assert (target / "report.html").read_text() == "first"  # put back, not deleted with the .old folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and len(calls) == 3
+
+
 def test_digest_names():
     papers = load_digests(DATA, names={str(SEED_A.relative_to(ROOT)): "Digest A", SEED_B.stem: "Digest B"})
     assert papers.groupby("digest").size().to_dict() == {"Digest A": 108, "Digest B": 78}
