@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -147,6 +148,16 @@ def _sync_tree(root: Path) -> None:
         for name in files:
             _sync(Path(folder) / name)
         _sync(Path(folder))
+
+
+def file_stem(name: str) -> str:
+    """``name`` (a column's, chosen by the user) as a file-name stem and an HTML id: letters, digits, ``_`` and
+    ``-`` only, so that it can neither leave the output folder (``../``) nor end an attribute (``"``).
+
+    >>> file_stem("../../escaped"), file_stem('<img src=x onerror="a">'), file_stem("digest")
+    ('escaped', 'img_src_x_onerror_a', 'digest')
+    """
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_-") or "group"
 
 
 def check_frame_path(path: str | Path) -> None:

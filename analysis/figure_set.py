@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis._io import file_stem
 from analysis.figures import (
     butterfly,
     document_map,
@@ -86,11 +87,12 @@ def build_figures(
     n_groups = counts[overlap.unit].nunique()
     name = trends.unit if trends is not None and overlap.unit == "period" else overlap.unit
     figures["topic_sizes"] = topic_sizes(counts)
-    figures[f"{overlap.unit}_topic_heatmap"] = topic_heatmap(counts, unit_name=name)
+    stem = file_stem(overlap.unit)  # the unit may be any column's name: never a path or markup
+    figures[f"{stem}_topic_heatmap"] = topic_heatmap(counts, unit_name=name)
     if n_groups == 2:
-        figures[f"{overlap.unit}_butterfly"] = butterfly(counts)
+        figures[f"{stem}_butterfly"] = butterfly(counts)
     elif n_groups >= 3:
-        figures[f"{overlap.unit}_similarity"] = similarity_matrix(overlap.similarity, name)
+        figures[f"{stem}_similarity"] = similarity_matrix(overlap.similarity, name)
     figures["document_map"] = document_map(papers, coords, new_themes)
     figures["top_terms"] = top_terms(terms)
     if len(topics) >= 2:

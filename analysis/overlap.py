@@ -30,6 +30,7 @@ __all__ = [
     "ALPHA",
     "CLASS_RULES",
     "MAX_GROUPS",
+    "MAX_GROUP_VALUES",
     "OverlapTables",
     "choose_unit",
     "classify_topics",
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 MAX_GROUPS = 20  # more digests than this are compared by period: single digests then have too few papers
+MAX_GROUP_VALUES = 100  # --group-by: more values than this make an unreadable N x N matrix (and cost N squared)
 CLASS_RULES = (
     "A topic is unique to group D (a digest, a period or a value of the grouping column) when all its papers "
     "(at least 2) are in D; distinctive of D when its share of D is larger than its share of the other groups "
@@ -68,6 +70,12 @@ def choose_unit(papers: pd.DataFrame, group_by: str | None = None) -> str:
         if group_by not in papers.columns:
             raise InputError(
                 f"--group-by {group_by!r}: no such column (columns: {', '.join(map(str, papers.columns))})"
+            )
+        n = papers[group_by].nunique()
+        if group_by != "period" and n > MAX_GROUP_VALUES:
+            raise InputError(
+                f"--group-by {group_by!r} has {n} values; topics are compared across at most {MAX_GROUP_VALUES} "
+                "(each pair of values is a cell of the similarity matrix): group them into fewer values first"
             )
         return group_by
     dated = "period" in papers.columns and (papers["period"].astype(str) != "").all()

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis._io import RUN_MARKER, atomic_dir, check_out_dir, plural
+from analysis._io import RUN_MARKER, atomic_dir, check_out_dir, file_stem, plural
 from analysis.browser import started_browser
 from analysis.dask_cluster import check_cluster_args, connect
 from analysis.digests import load_digests
@@ -144,7 +144,10 @@ class RunResult:
         _write_csv(self.broad_overlap.counts, directory / "broad_overlap_counts.csv")
         _write_csv(self.broad_overlap.classes, directory / "broad_overlap_classes.csv")
         _write_csv(
-            self.overlap.similarity, directory / f"{self.unit}_similarity.csv", index=True, index_label=self.unit
+            self.overlap.similarity,
+            directory / f"{file_stem(self.unit)}_similarity.csv",
+            index=True,
+            index_label=self.unit,
         )
         _write_csv(self.overlap.shared_papers, directory / "shared_papers.csv")
         report = render_report(

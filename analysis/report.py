@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import functools
 import gzip
+import html
 import math
 
 import jinja2
@@ -56,6 +57,7 @@ def _figure_html(name: str, figure: go.Figure) -> Markup:
     """An empty div of the figure's height and its JSON, drawn by the report's loader script."""
     data = figure.to_json().replace("<", "\\u003c")
     height = int(figure.layout.height or 450)
+    name = html.escape(name, quote=True)  # names are file stems already (analysis._io.file_stem): twice safe
     return Markup(
         f'<div id="plot-{name}" class="plot" style="height:{height}px"></div>'
         f'<script type="application/json" data-figure="plot-{name}">{data}</script>'

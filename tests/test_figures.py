@@ -11,6 +11,7 @@ from analysis.figures import (
     butterfly,
     document_map,
     similarity_matrix,
+    topic_sizes,
     topics_over_time,
     trend_changes,
 )
@@ -235,3 +236,17 @@ def test_map_labels_do_not_overlap_and_new_papers_are_outlined():
     new = [t for t in figure.data if t.name == "new in this update"]
     assert len(new) == 1 and len(new[0].x) == 10 and new[0].marker.line.width > 1
     assert not [t for t in document_map(papers.drop(columns="is_new"), coords).data if t.name == "new in this update"]
+
+
+def test_text_put_into_a_hovertemplate_cannot_fill_it_in():
+    papers = pd.DataFrame(
+        {"topic": [0, 0], "topic_label": ["%{customdata} <b>"] * 2, "digest": ["%{x}", "%{x}"], "title": ["a", "b"]}
+    )
+    figure = document_map(papers, np.array([[0.0, 0.0], [1.0, 1.0]]))
+    template = figure.data[0].hovertemplate
+    assert "&#123;customdata&#125; &lt;b&gt;" in template and template.count("%{") == 2  # its own two fields
+    counts = pd.DataFrame(
+        {"topic": [0, 0], "topic_label": ["t", "t"], "digest": ["%{x}", "b"], "count": [1, 1], "share": [1.0, 1.0]}
+    ).assign(digest_size=1)
+    for trace in topic_sizes(counts).data:  # a stacked bar per digest names its digest in the hover
+        assert trace.hovertemplate.count("%{") == 2, trace.hovertemplate

@@ -91,3 +91,41 @@ def test_seed_overlap(seed_result):
     broad = overlap_tables(broad_level(seed_result.papers)).classes.set_index("topic_label")
     area = seed_result.topics.set_index("label").loc["In-context learning", "broad_topic_label"]
     assert broad.loc[area, ["class", "digest"]].tolist() == ["distinctive", "002_b41ed8"]
+
+
+def test_a_group_by_column_name_is_never_a_path_or_markup(tmp_path):
+    from analysis.pipeline import run
+
+    evil, climb = "<img src=x onerror=alert(1)>", "../../escaped"
+    subjects = ["graph neural networks", "protein folding", "speech recognition"]
+    rows = [
+        {
+            "title": f"Paper {i} on {subjects[i % 3]}",
+            "abstract": f"We study {subjects[i % 3]} in experiment {i}.",
+            climb: "ab"[i % 2],
+            evil: "cd"[i % 2],
+        }
+        for i in range(12)
+    ]
+    pd.DataFrame(rows).to_csv(tmp_path / "t.csv", index=False)
+    out = tmp_path / "a" / "b" / "out"
+    run([tmp_path / "t.csv"], out, group_by=climb, static=False, log=lambda m: None)
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["b"]
+    assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == ["out"]  # nothing beside out/
+    assert (out / "escaped_similarity.csv").is_file() and (out / "figures" / "escaped_butterfly.html").is_file()
+    run([tmp_path / "t.csv"], tmp_path / "evil", group_by=evil, static=False, log=lambda m: None)
+    report = (tmp_path / "evil" / "report.html").read_text()
+    assert evil not in report and 'id="plot-img_src_x_onerror_alert_1_topic_heatmap"' in report
+    assert (tmp_path / "evil" / "img_src_x_onerror_alert_1_similarity.csv").is_file()
+
+
+def test_group_by_a_column_of_too_many_values_is_refused_before_any_work(tmp_path):
+    from analysis.overlap import MAX_GROUP_VALUES
+    from analysis.pipeline import run
+
+    n = MAX_GROUP_VALUES + 1
+    rows = [{"title": f"Paper {i}", "abstract": f"Abstract {i}.", "author": f"author {i}"} for i in range(n)]
+    pd.DataFrame(rows).to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(ValueError, match=f"--group-by 'author' has {n} values; topics are compared across at most"):
+        run([tmp_path / "t.csv"], tmp_path / "out", group_by="author", log=lambda m: None)
+    assert not (tmp_path / "out").exists()

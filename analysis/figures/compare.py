@@ -10,8 +10,10 @@ from analysis.figures.theme import (
     annotated_heatmap,
     bounded,
     digest_colour,
+    esc,
     escaped_short,
     finish,
+    in_template,
     plain_short,
     topics_by_size,
 )
@@ -44,7 +46,9 @@ def butterfly(enriched: pd.DataFrame, *, alpha: float = ALPHA) -> go.Figure:
             customdata=frame[["count", "share"]].to_numpy(),
             text=[f"{s:.0%}" for s in frame["share"]],
             textposition="outside",
-            hovertemplate="%{y}<br>%{customdata[0]} papers, %{customdata[1]:.1%} of the " + unit + "<extra></extra>",
+            hovertemplate="%{y}<br>%{customdata[0]} papers, %{customdata[1]:.1%} of the "
+            + in_template(esc(unit))
+            + "<extra></extra>",
         )
     limit = float(max(left["share"].max(), right["share"].max())) * 1.25
     step = 0.1 if limit > 0.3 else 0.05 if limit > 0.1 else 0.02

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import esc, escaped_short, finish, topic_colour
+from analysis.figures.theme import esc, escaped_short, finish, in_template, topic_colour
 from analysis.overlap import ordered_groups
 
 WEBGL_FROM = 3000  # papers
@@ -41,7 +41,7 @@ def document_map(papers: pd.DataFrame, coords: np.ndarray, new_themes: dict[int,
             },
             text=[esc(t) for t in group["title"]],
             customdata=[esc(d) for d in group["digest"]],
-            hovertemplate="%{text}<br>" + escaped_short(label, 40) + " · %{customdata}<extra></extra>",
+            hovertemplate="%{text}<br>" + in_template(escaped_short(label, 40)) + " · %{customdata}<extra></extra>",
         )
         # SVG markers export fast and sharp; past a few thousand points only WebGL stays responsive.
         figure.add_trace(go.Scattergl(**trace) if len(papers) > WEBGL_FROM else go.Scatter(**trace))

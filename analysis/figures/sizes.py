@@ -5,7 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures.theme import MAX_LEGEND, bounded, digest_colour, escaped_short, finish, topics_by_size
+from analysis.figures.theme import (
+    MAX_LEGEND,
+    bounded,
+    digest_colour,
+    escaped_short,
+    finish,
+    in_template,
+    topics_by_size,
+)
 from analysis.overlap import unit_of
 
 
@@ -38,7 +46,7 @@ def topic_sizes(counts: pd.DataFrame) -> go.Figure:
             orientation="h",
             name=escaped_short(digest, 30),
             marker_color=digest_colour(index),
-            hovertemplate="%{y}<br>%{x} papers in " + escaped_short(digest, 30) + "<extra></extra>",
+            hovertemplate="%{y}<br>%{x} papers in " + in_template(escaped_short(digest, 30)) + "<extra></extra>",
         )
     figure.update_layout(
         barmode="stack",

@@ -35,6 +35,12 @@ def esc(text) -> str:
     return html.escape(str(text), quote=False)
 
 
+def in_template(text: str) -> str:
+    """Escaped text put into a hovertemplate: its braces as character references, so that digest text such
+    as ``%{x}`` is shown, not filled in by Plotly."""
+    return text.replace("{", "&#123;").replace("}", "&#125;")
+
+
 def plain_short(text, width: int = 40) -> str:
     """Shortened to ``width`` characters, not escaped: for text that :func:`finish` escapes (titles)."""
     return textwrap.shorten(str(text), width=width, placeholder="…")

@@ -8,7 +8,7 @@ import math
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analysis.figures.theme import bounded, escaped_short, finish
+from analysis.figures.theme import bounded, escaped_short, finish, in_template
 from analysis.trends import ALPHA, TREND_CLASSES, Trends
 
 TREND_COLOURS = {
@@ -104,7 +104,7 @@ def topics_over_time(trends: Trends) -> go.Figure:
             mode="markers",
             marker={"color": colour, "size": 4 + 6 * (series["period_size"] / size.max()) ** 0.5, "opacity": 0.7},
             customdata=series[["count", "period_size"]].to_numpy(),
-            hovertemplate=escaped_short(row.label, 40)
+            hovertemplate=in_template(escaped_short(row.label, 40))
             + "<br>%{x}: %{y:.1%} (%{customdata[0]} of %{customdata[1]} papers)<extra></extra>",
             showlegend=False,
             row=r,
