@@ -32,8 +32,11 @@ __all__ = ["evaluate", "format_table", "npmi_coherence", "topic_diversity"]
 STABILITY_SEEDS = (0, 1, 2, 3, 4)
 
 
-def _clean(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9 ]+", "", text.replace("\n", " ")).lower()  # as BERTopic counts terms
+def _clean(text: str, hyphens: bool = False) -> str:
+    """``text`` as a topic model counts its terms: BERTopic's default drops every other character
+    (``in-context`` -> ``incontext``); ours keeps hyphenated words whole (``hyphens``)."""
+    keep = r"[^A-Za-z0-9 -]+" if hyphens else r"[^A-Za-z0-9 ]+"
+    return re.sub(keep, "", text.replace("\n", " ")).lower()
 
 
 def npmi_coherence(term_lists: list[list[str]], texts: list[str]) -> float:
@@ -42,8 +45,14 @@ def npmi_coherence(term_lists: list[list[str]], texts: list[str]) -> float:
     if not vocabulary:
         return float("nan")
     longest = max(len(t.split()) for t in vocabulary)
-    counts = CountVectorizer(vocabulary=vocabulary, ngram_range=(1, longest), binary=True, token_pattern=r"(?u)\b\w+\b")
-    present = counts.transform([_clean(t) for t in texts]).astype(np.float64)
+    # a term is in a document as either model counts it: "in-context" as our terms keep it, "incontext" as
+    # BERTopic's default makes it; a plain word reads the same both ways
+    present = None
+    for hyphens, pattern in ((False, r"(?u)\b\w+\b"), (True, r"(?u)\b\w(?:[\w-]*\w)?\b")):
+        counts = CountVectorizer(vocabulary=vocabulary, ngram_range=(1, longest), binary=True, token_pattern=pattern)
+        seen = counts.transform([_clean(t, hyphens) for t in texts])
+        present = seen if present is None else present.maximum(seen)
+    present = present.astype(np.float64)
     n_docs = present.shape[0]
     p_term = np.asarray(present.sum(axis=0)).ravel() / n_docs
     p_pair = (present.T @ present).toarray() / n_docs

@@ -49,3 +49,12 @@ def test_a_missing_label_column_is_refused_before_any_embedding():
     papers = pd.DataFrame({"title": ["A"], "abstract": ["B"], "digest": ["d"]})
     with pytest.raises(InputError, match=r"no column 'category' in the papers \(columns: title, abstract, digest\)"):
         evaluate(papers, label_column="category", embedder=object())  # an embedder that cannot embed anything
+
+
+def test_hyphenated_terms_are_counted_as_our_topics_keep_them():
+    texts = ["In-context learning with demonstrations.", "In-context learning again.", "Retrieval only.", "Other."]
+    joined = npmi_coherence([["in-context", "learning"]], texts)
+    assert joined == npmi_coherence([["incontext", "learning"]], texts) == 1.0  # always together, both spellings
+    assert npmi_coherence([["in-context learning", "demonstrations"]], texts) == pytest.approx(
+        _npmi(1 / 4, 2 / 4, 1 / 4)
+    )
