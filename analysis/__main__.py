@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import gc
 import sys
 import warnings
@@ -262,13 +263,27 @@ def main(argv: list[str] | None = None) -> int:
                 "rename": _cmd_rename,
             }
             commands[args.command](args)
-        except (AnalysisError, OSError) as error:  # what the user can fix (a file, an argument, the disk): one line
-            print(f"error: {error}", file=sys.stderr)
+        except (AnalysisError, OSError) as error:
+            if not _users_to_fix(error):
+                raise  # a bug: its traceback, as errors.py promises
+            print(f"error: {error}", file=sys.stderr)  # a file, an argument, the disk: one line
             return 1
         except KeyboardInterrupt:  # Ctrl-C: one line, no traceback; outputs are written whole or not at all
             print("interrupted: nothing was half-written (fetch resumes from the days it wrote)", file=sys.stderr)
             return 130
     return 0
+
+
+# A full, read-only or over-quota disk: what the user can fix, though the error names no file
+_DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
+
+
+def _users_to_fix(error: Exception) -> bool:
+    """Whether ``error`` is the user's to fix: one of ours, or an OSError about a named file or about the disk.
+    Any other OSError (a socket's, one raised without an errno) is a bug and keeps its traceback."""
+    if isinstance(error, AnalysisError):
+        return True
+    return error.filename is not None or error.errno in _DISK_ERRNOS
 
 
 def finish() -> None:

@@ -187,12 +187,25 @@ def test_errors_a_user_can_fix_are_one_line_and_anything_else_keeps_its_tracebac
         assert cli.main(["load", str(SEED_A), "--out", str(out)]) == 1
         assert capsys.readouterr().err == f"error: {error}\n"
 
-    def bug(args):
-        raise ValueError("a bug, not the user's doing")
+    import errno
 
-    monkeypatch.setattr(cli, "_cmd_load", bug)
-    with pytest.raises(ValueError, match="a bug"):
-        cli.main(["load", str(SEED_A), "--out", str(out)])
+    for error in (FileNotFoundError(errno.ENOENT, "No such file or directory", "x.csv"), OSError(errno.ENOSPC, "full")):
+
+        def fail(args, error=error):
+            raise error
+
+        monkeypatch.setattr(cli, "_cmd_load", fail)  # a named file, or the disk: the user's to fix
+        assert cli.main(["load", str(SEED_A), "--out", str(out)]) == 1
+        assert capsys.readouterr().err == f"error: {error}\n"
+
+    for error in (ValueError("a bug, not the user's doing"), OSError("a bug in an OSError"), ConnectionResetError()):
+
+        def bug(args, error=error):
+            raise error
+
+        monkeypatch.setattr(cli, "_cmd_load", bug)
+        with pytest.raises(type(error)):
+            cli.main(["load", str(SEED_A), "--out", str(out)])
 
     def interrupted(args):
         raise KeyboardInterrupt
