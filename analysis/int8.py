@@ -100,9 +100,13 @@ def _export_onnx(source: Path, target: Path) -> None:
 
 @contextlib.contextmanager
 def _quiet():
-    """Without the exporter's tracer warnings, NNCF's log and its progress bars (all restored afterwards)."""
+    """Without the exporter's tracer warnings, NNCF's log and its progress bars (all restored afterwards): the
+    warnings of torch, NNCF, OpenVINO and transformers only; any other still shows."""
     with quiet_logger("nncf"), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
+        from torch.jit import TracerWarning
+
+        warnings.filterwarnings("ignore", module=r"(torch|nncf|openvino|transformers)(\.|$)")
+        warnings.simplefilter("ignore", TracerWarning)  # wherever the tracer attributes it (our pooling too)
         yield
 
 

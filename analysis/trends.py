@@ -14,6 +14,7 @@ its 95% interval (``confint_proportions_2indep``). The classes are :data:`TREND_
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from dataclasses import dataclass
@@ -261,6 +262,20 @@ class Trends:
         return f"trends by {self.unit}, {self.span} ({len(self.periods)} periods): {parts}{watch}"
 
 
+@contextlib.contextmanager
+def _quiet_glm():
+    """The GLM's warnings that the tests handle, and only those: near-separation (a topic absent for months: the
+    F-test and the interval carry it), non-convergence (recorded in ``converged``; such a fit is never a trend)
+    and overflow of a huge odds ratio. Anything else still shows."""
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("ignore", r"overflow encountered", RuntimeWarning)
+        yield
+
+
 def _fit(count: np.ndarray, size: np.ndarray, time: np.ndarray) -> dict:
     """Quasi-binomial GLM of count/size on time; slope, its interval, the F-test p-value and the fitted band."""
     import statsmodels.api as sm
@@ -268,8 +283,7 @@ def _fit(count: np.ndarray, size: np.ndarray, time: np.ndarray) -> dict:
 
     design = sm.add_constant(time, has_constant="add")
     model = sm.GLM(count / size, design, family=sm.families.Binomial(), var_weights=size)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # near-separation (a topic absent for months) is handled by the F-test
+    with _quiet_glm():
         first = model.fit()
         df_resid = len(count) - 2
         dispersion = max(1.0, float(first.pearson_chi2) / df_resid)
@@ -307,8 +321,7 @@ def _last_period(count: np.ndarray, size: np.ndarray, time: np.ndarray) -> float
         return np.nan
     design = sm.add_constant(time[before], has_constant="add")
     model = sm.GLM(count[before] / size[before], design, family=sm.families.Binomial(), var_weights=size[before])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # near-separation, as in _fit
+    with _quiet_glm():
         first = model.fit()
         df_resid = len(count) - 3  # the earlier periods, less the GLM's two parameters
         dispersion = max(1.0, float(first.pearson_chi2) / df_resid)
