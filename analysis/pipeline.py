@@ -98,6 +98,7 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
     changes: pd.DataFrame | None = None
     recent: dict = field(default_factory=dict)
+    seed: int | None = None
     inputs: str = ""
     placed_onto: str = ""
     timings: dict = field(default_factory=dict)
@@ -107,6 +108,8 @@ class RunResult:
         periods of the trend tests, what the overlap tables compare, the inputs and the saved topics placed
         onto (the report names and explains each)."""
         out = dataclasses.asdict(self.params)
+        if self.seed is not None and self.seed != self.params.seed:  # an update's own seed: its new-theme test's
+            out["seed"] = f"{self.seed} (this update's new-theme clustering; the topics were fitted with {out['seed']})"
         out.pop("review_period")
         everything = out.pop("review_inputs")
         if self.trends is not None:
@@ -496,6 +499,7 @@ def analyse(
         notes=notes,
         changes=changes,
         recent=recent,
+        seed=seed,
         inputs=inputs,
     )
 
