@@ -13,7 +13,7 @@ from pathlib import Path
 
 from analysis import __version__
 from analysis._io import check_frame_path, plural
-from analysis.embeddings import PRECISIONS
+from analysis.embeddings import PRECISION_TEXT, PRECISIONS
 from analysis.errors import AnalysisError
 from analysis.overlap import MAX_GROUPS
 from analysis.trends import MAX_AUTO_PERIODS, PERIODS
@@ -66,7 +66,7 @@ def _build_parser() -> argparse.ArgumentParser:
     fitting.add_argument(
         "--precision",
         choices=PRECISIONS,
-        help="embedding arithmetic: int8 (OpenVINO, about 3x fp32), bf16 or fp32 (PyTorch, the reference); "
+        help=f"embedding arithmetic: {PRECISION_TEXT}; "
         "default auto (with --model: the saved topics' own): int8 for the bundled model on CPUs with VNNI or AMX, "
         "else bf16 where the CPU has it, else fp32",
     )

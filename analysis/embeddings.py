@@ -30,6 +30,10 @@ __all__ = ["DEFAULT_MODEL", "Embedder", "EmbeddingError", "paper_texts"]
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 PRECISIONS = ("auto", "int8", "bf16", "fp32")
+PRECISION_TEXT = (
+    "int8 (OpenVINO build of the model, about 3x fp32, vectors at a mean cosine of 0.99 to fp32), bf16 or fp32 "
+    "(PyTorch, the reference)"
+)
 INT8_DOT_PRODUCT = {"avx512_vnni", "avx_vnni", "amx_int8"}  # CPU flags of int8 dot-product instructions
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 _PROGRESS_FROM = 500  # texts; below this a progress bar is noise

@@ -21,6 +21,7 @@ from analysis.figures import (
 )
 from analysis.levels import RECURS, SOLID
 from analysis.overlap import OverlapTables
+from analysis.projection import TSNE_FROM, UMAP_FROM
 from analysis.trends import Trends
 
 __all__ = ["CAPTIONS", "build_figures", "caption"]
@@ -42,9 +43,10 @@ CAPTIONS = {
     "_butterfly": "The two digests side by side: each topic's share of the left and of the right digest.",
     "_similarity": "How alike the digests (or periods) are in their mix of topics: Jensen-Shannon distance of the "
     "topic shares, 0 = the same mix.",
-    "document_map": "Every paper placed in 2-D so that papers with similar abstracts are close (UMAP, t-SNE below "
-    "1,000 papers); colour is the topic. Distances between far-apart groups mean little. In an update, the new "
-    "papers are outlined and each new theme is labelled on its papers.",
+    "document_map": "Every paper placed in 2-D so that papers with similar abstracts are close (PCA below "
+    f"{TSNE_FROM} papers, t-SNE below {UMAP_FROM:,}, UMAP from {UMAP_FROM:,}); colour is the topic. Distances "
+    "between far-apart groups mean little. In an update, the new papers are outlined and each new theme is "
+    "labelled on its papers.",
     "top_terms": "For each topic, the terms most specific to it (c-TF-IDF weight): the longer the bar, the more "
     "the term sets the topic apart.",
     "topic_hierarchy": "How the fine topics merge by the similarity of their centres; each broad topic is one "

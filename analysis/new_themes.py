@@ -15,7 +15,7 @@ The test, built so that noise is not called a theme:
    ``q_within`` < 0.05): cutting a theme that grew into pieces gives pieces as new as the whole, one of which
    would otherwise pass by chance; a new subject among old neighbours is newer than they are.
 4. **A minimum size and effect.** A new theme needs q < 0.05, at least :data:`MIN_NEW_PAPERS` new papers, and a
-   share of the new papers at least :data:`MIN_RATIO` times its share of the saved papers (the ``rate_ratio``,
+   share of the new papers at least :data:`MIN_RATE_RATIO` times its share of the saved papers (the ``rate_ratio``,
    with its 95% interval): a subject that was already there and grew, or the drift of a month, is a trend, not a
    new theme.
 5. **One theme per subject.** Called candidates are taken by ascending q; one whose papers are mostly (more than
@@ -38,12 +38,12 @@ import pandas as pd
 from analysis._stats import ALPHA, q_values
 from analysis.levels import kmeans, unit_rows
 
-__all__ = ["ALPHA", "MIN_NEW_PAPERS", "MIN_RATIO", "NEW_THEME_RULES", "NewThemes", "find_new_themes"]
+__all__ = ["ALPHA", "MIN_NEW_PAPERS", "MIN_RATE_RATIO", "NEW_THEME_RULES", "NewThemes", "find_new_themes"]
 
 MIN_NEW_PAPERS = 10
 # At least 4x its share before: on real Daily Papers months with a subject held out of the saved weeks (bench/
 # new_themes.py), 5x missed held-out robotics in 1 of 5 windows, 3x called a theme in 1 of 5 real months without one.
-MIN_RATIO = 4.0
+MIN_RATE_RATIO = 4.0
 GRANULARITIES = (1, 2, 4)
 NEW_THEME_RULES = (
     "A new theme is a group of papers, found by clustering the saved and the new papers together without "
@@ -51,9 +51,9 @@ NEW_THEME_RULES = (
     "share of new papers is higher than the share of new papers overall: Fisher's exact test, one-sided, with "
     f"Benjamini-Hochberg correction over every group tested (q < {ALPHA}). A group from a finer clustering must "
     "also hold more new papers than the rest of the coarse group it lies in (one-sided Fisher, Benjamini-Hochberg, "
-    "q < 0.05): a "
+    f"q < {ALPHA}): a "
     "theme that grew, cut into pieces, gives pieces no newer than the whole. It also needs at least "
-    f"{MIN_NEW_PAPERS} new papers, and its share of the new papers must be at least {MIN_RATIO:g} times its share "
+    f"{MIN_NEW_PAPERS} new papers, and its share of the new papers must be at least {MIN_RATE_RATIO:g} times its share "
     "of the saved papers (the ratio, with its 95% interval): a theme that was already there and grew is a trend, "
     "not a new theme. A group mostly inside a theme already called is the same subject and is not listed again, "
     "and a group mostly in one saved topic that holds most of that topic's papers is that topic (an adopted theme, "
@@ -204,7 +204,7 @@ def find_new_themes(
     seed: int = 42,
     alpha: float = ALPHA,
     min_new_papers: int = MIN_NEW_PAPERS,
-    min_ratio: float = MIN_RATIO,
+    min_ratio: float = MIN_RATE_RATIO,
     topics=None,
 ) -> NewThemes:
     """Test for new themes among saved + new papers (see the module's docstring for the method).

@@ -25,7 +25,7 @@ from analysis.history import adopt as adopt_themes
 from analysis.levels import check_counts, unit_rows
 from analysis.namer import Namer, check_namer, llm_names
 from analysis.new_themes import ALPHA as NEW_ALPHA
-from analysis.new_themes import MIN_NEW_PAPERS, MIN_RATIO
+from analysis.new_themes import MIN_NEW_PAPERS, MIN_RATE_RATIO
 from analysis.overlap import MAX_GROUPS, OverlapTables, choose_unit, overlap_tables
 from analysis.projection import extend_2d, project_2d
 from analysis.report import render_report
@@ -350,7 +350,7 @@ def _update(saved: TopicResult, papers, vectors, *, adopt, move_saved, seed, emb
             if len(themes)
             else ""
         )
-        + f" (q < {NEW_ALPHA}, at least {MIN_NEW_PAPERS} new papers and {MIN_RATIO:g}x their share before)"
+        + f" (q < {NEW_ALPHA}, at least {MIN_NEW_PAPERS} new papers and {MIN_RATE_RATIO:g}x their share before)"
     )
     if not adopt:
         return found, dataclasses.replace(saved, papers=found.papers), ""

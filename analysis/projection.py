@@ -13,12 +13,12 @@ from analysis._io import atomic_path, evict_least_recent
 from analysis.embeddings import cache_dir
 from analysis.levels import unit_rows
 
-__all__ = ["extend_2d", "project_2d"]
+__all__ = ["TSNE_FROM", "UMAP_FROM", "extend_2d", "project_2d"]
 
-_TSNE_FROM = 16  # papers; below this a neighbour embedding is meaningless and PCA is used
+TSNE_FROM = 16  # papers; below this a neighbour embedding is meaningless and PCA is used
 # t-SNE takes 0.8 s on 186 papers and 10 s on 2,000; UMAP costs about 6 s of numba compilation in every new
 # process before its own few seconds, so it pays off only on larger corpora.
-_UMAP_FROM = 1000
+UMAP_FROM = 1000
 # UMAP's own neighbour search compiles for about 30 s in every new process (and below 4,096 papers computes
 # every distance in Python, 16 s at 4,000); exact neighbours by matrix products take 0.7 s at 4,000 papers but
 # grow with the square of the papers. At 37,620 papers the whole map took 39 s and 202 MB this way (in bounded
@@ -39,11 +39,11 @@ def _compute(embeddings: np.ndarray, seed: int) -> np.ndarray:
     n = len(embeddings)
     if n < 3:
         return np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
-    if n < _TSNE_FROM:
+    if n < TSNE_FROM:
         from sklearn.decomposition import PCA
 
         return PCA(n_components=2, random_state=seed).fit_transform(embeddings)
-    if n < _UMAP_FROM:
+    if n < UMAP_FROM:
         from sklearn.manifold import TSNE
 
         perplexity = min(30.0, (n - 1) / 3)

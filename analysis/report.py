@@ -22,12 +22,14 @@ from markupsafe import Markup
 
 from analysis import __version__
 from analysis._io import plural
+from analysis.embeddings import PRECISION_TEXT
 from analysis.figure_set import caption
 from analysis.labels import LABEL_RULES
 from analysis.levels import LEVEL_RULES, fine_level_note
 from analysis.namer import MAX_WORDS as NAMER_WORDS
 from analysis.new_themes import NEW_THEME_RULES
 from analysis.overlap import CLASS_RULES, OverlapTables
+from analysis.topics import NOVELTY_QUANTILE
 from analysis.trends import TREND_RULES, WATCH_P, WATCH_RULES, Trends
 
 __all__ = ["render_report"]
@@ -79,14 +81,13 @@ PARAMETERS = {
     "embedding_model": ("embedding_model", "sentence-embedding model of title + abstract"),
     "precision": (
         "precision",
-        "embedding arithmetic: int8 (OpenVINO build of the model, about 3x fp32, vectors at a mean cosine "
-        "of 0.99 to fp32), bf16 or fp32 (PyTorch, the reference); --precision fp32 pins the reference",
+        f"embedding arithmetic: {PRECISION_TEXT}; --precision fp32 pins the reference",
     ),
     "clustering": ("clustering", "how papers are grouped"),
     "novelty_threshold": (
         "novelty_threshold",
         "with --model, a placed paper less similar than this (cosine) to its topic's centre is "
-        "flagged novel: the 2nd percentile of the fitted papers' similarity to their own topic",
+        f"flagged novel: the {NOVELTY_QUANTILE:.0%} quantile of the fitted papers' similarity to their own topic",
     ),
     "inputs": ("inputs", "digest files and directories read"),
     "periods": ("periods", "periods of the trend tests"),

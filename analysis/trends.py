@@ -39,13 +39,14 @@ __all__ = [
     "period_unit",
     "resolve_period",
     "skipped_periods",
+    "span_of",
     "topic_trends",
 ]
 
 PERIODS = ("auto", "digest", "day", "week", "month", "quarter")
 MAX_AUTO_PERIODS = 30  # auto: the finest calendar unit that gives at most this many periods
 MIN_PERIODS = 3  # a slope and a dispersion need at least 3 periods with papers
-MIN_RATIO = 1.25  # shares sum to 1: a real trend must also move the share by at least a quarter
+MIN_SHARE_CHANGE = 1.25  # shares sum to 1: a real trend must also move the share by at least a quarter
 NEARLY_ABSENT = 5  # emerging / fading: the share at one end is at most a fifth of the other end's
 _FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q"}  # W-SUN: weeks Monday-Sunday, as ISO
 TREND_CLASSES = ("emerging", "rising", "falling", "fading", "steady")
@@ -56,8 +57,8 @@ TREND_RULES = (
     "Each topic's share of each period's papers is modelled on time by a quasi-binomial GLM weighted by the "
     "period's papers (dispersion from Pearson's chi-squared, at least 1); the slope is tested by the "
     "quasi-likelihood F-test and the p-values are Benjamini-Hochberg corrected over topics. "
-    f"Rising: q < {ALPHA} and the share in the last third of the periods is at least {MIN_RATIO}x the share "
-    f"in the first third. Falling: q < {ALPHA} and the last-third share is at most 1/{MIN_RATIO} of the "
+    f"Rising: q < {ALPHA} and the share in the last third of the periods is at least {MIN_SHARE_CHANGE}x the share "
+    f"in the first third. Falling: q < {ALPHA} and the last-third share is at most 1/{MIN_SHARE_CHANGE} of the "
     f"first-third share. Emerging: rising, and the first-third share is at most 1/{NEARLY_ABSENT} of the "
     f"last-third share (nearly absent at the start). Fading: falling, and the last-third share is at most "
     f"1/{NEARLY_ABSENT} of the first-third share (nearly gone at the end). Steady: every other topic, "
@@ -251,7 +252,7 @@ class Trends:
     @property
     def span(self) -> str:
         """The first and last period, e.g. ``2024-06 – 2025-05``."""
-        return _span(self.periods["period"])
+        return span_of(self.periods["period"])
 
     def summary(self) -> str:
         """One line, e.g. ``trends by month, 2024-06 – 2025-05 (12 periods): 2 rising, 1 falling, 16 steady``."""
@@ -346,15 +347,17 @@ def _no_test(n: int) -> dict:
 def _classify(q: float, slope: float, first: float, last: float, alpha: float) -> str:
     if not q < alpha:
         return "steady"
-    if slope > 0 and last >= MIN_RATIO * first:
+    if slope > 0 and last >= MIN_SHARE_CHANGE * first:
         return "emerging" if first * NEARLY_ABSENT <= last else "rising"
-    if slope < 0 and last * MIN_RATIO <= first:
+    if slope < 0 and last * MIN_SHARE_CHANGE <= first:
         return "fading" if last * NEARLY_ABSENT <= first else "falling"
     return "steady"
 
 
-def _span(periods: pd.Series) -> str:
-    return str(periods.iloc[0]) if len(periods) == 1 else f"{periods.iloc[0]} – {periods.iloc[-1]}"
+def span_of(periods) -> str:
+    """The first and last of ``periods`` (in time order), e.g. ``2024-06 – 2025-05``; one period alone."""
+    periods = list(periods)
+    return str(periods[0]) if len(periods) == 1 else f"{periods[0]} – {periods[-1]}"
 
 
 def topic_trends(
@@ -478,8 +481,8 @@ def topic_trends(
         shares=pd.concat(share_rows, ignore_index=True),
         periods=periods,
         unit=unit or period_unit(dated["period"]),
-        first_part=_span(periods["period"].iloc[first]),
-        last_part=_span(periods["period"].iloc[last]),
+        first_part=span_of(periods["period"].iloc[first]),
+        last_part=span_of(periods["period"].iloc[last]),
         new_periods=tuple(p for p in order if p in set(dated.loc[dated["is_new"], "period"]))
         if "is_new" in dated
         else (),

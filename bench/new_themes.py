@@ -156,14 +156,14 @@ def main() -> None:
             coverage=("coverage", "mean"),
         )
     )
-    from analysis.new_themes import MIN_NEW_PAPERS, MIN_RATIO
+    from analysis.new_themes import MIN_NEW_PAPERS, MIN_RATE_RATIO
 
     section = f"""{BEGIN}
 ## New themes on held-out real data
 
 Date: {time.strftime("%Y-%m-%d")}. CPU: {_cpu()}. Command: `python bench/new_themes.py`.
 The test of `analysis.new_themes` as shipped (q < 0.05, at least {MIN_NEW_PAPERS} new papers, at least
-{MIN_RATIO:g}x the share before). Purity: the share of the themes' new papers that are the planted subject's;
+{MIN_RATE_RATIO:g}x the share before). Purity: the share of the themes' new papers that are the planted subject's;
 coverage: the share of the planted papers inside a theme (means over the cases with a planted subject).
 
 {summary.round(2).to_markdown()}

@@ -249,9 +249,10 @@ def test_a_period_given_to_an_update_is_used_said_and_kept(review, tmp_path):
     again, messages = _update(folder, "null.csv", tmp_path / "same", period="week", seed=7)  # the saved period
     assert again.trends.unit == "week" and not any("--period" in m for m in messages)
     # the report names the update's own seed beside the fit's
-    assert "7 (this update&#39;s new-theme clustering; the topics were fitted with 42)" in (
-        tmp_path / "same" / "report.html"
-    ).read_text()
+    assert (
+        "7 (this update&#39;s new-theme clustering; the topics were fitted with 42)"
+        in (tmp_path / "same" / "report.html").read_text()
+    )
 
 
 def test_a_skipped_month_is_one_warning_line(review, tmp_path):

@@ -4,7 +4,7 @@ and a subject below the minimum size is not called. Vectors are drawn around top
 import numpy as np
 import pytest
 
-from analysis.new_themes import MIN_NEW_PAPERS, MIN_RATIO, find_new_themes
+from analysis.new_themes import MIN_NEW_PAPERS, MIN_RATE_RATIO, find_new_themes
 
 DIM, N_OLD_TOPICS, SPREAD = 384, 8, 0.045
 
@@ -45,7 +45,7 @@ def test_a_planted_subject_of_a_tenth_of_the_month_is_one_theme_of_its_own_paper
     assert subject[members].mean() >= 0.9  # purity
     assert (members & subject).sum() / subject.sum() >= 0.9  # coverage
     row = found.table.iloc[0]
-    assert row["q_value"] < 0.05 and row["new_papers"] >= MIN_NEW_PAPERS and row["rate_ratio"] >= MIN_RATIO
+    assert row["q_value"] < 0.05 and row["new_papers"] >= MIN_NEW_PAPERS and row["rate_ratio"] >= MIN_RATE_RATIO
     assert row["ratio_low"] <= row["rate_ratio"] <= row["ratio_high"]
     # the coarsest candidates: the saved fine count, scaled from 600 saved papers to all 900
     assert found.candidates["granularity"].min() == round(N_OLD_TOPICS * 900 / 600)

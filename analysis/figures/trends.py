@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.figures.theme import bounded, escaped_short, finish, in_template
-from analysis.trends import ALPHA, TREND_CLASSES, Trends
+from analysis.trends import ALPHA, TREND_CLASSES, Trends, span_of
 
 TREND_COLOURS = {
     "emerging": "#b2182b",
@@ -31,10 +31,6 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 def _span(trends: Trends) -> str:
     return f"{trends.span}, {len(trends.periods)} {trends.unit}s"
-
-
-def _span_of(periods) -> str:
-    return periods[0] if len(periods) == 1 else f"{periods[0]} – {periods[-1]}"
 
 
 def _log_ticks(values) -> list[float]:
@@ -123,7 +119,7 @@ def topics_over_time(trends: Trends) -> go.Figure:
             x0=first - 0.5, x1=last + 0.5, fillcolor=NEW_SHADE, line_width=0, layer="below", row="all", col="all"
         )
         # in the title: a second subtitle line would run into the first row of panel titles
-        new = f"; shaded: new since the saved topics ({_span_of(trends.new_periods)})"
+        new = f"; shaded: new since the saved topics ({span_of(trends.new_periods)})"
     left_out = len(trends.table) - len(table)
     subtitle = (
         f"share of each {trends.unit}'s papers (dots) with the fitted trend and its 95% band; "
