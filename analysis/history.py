@@ -17,19 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.columns import MAP_COLUMNS, TOPIC_COLUMNS
 from analysis.errors import InputError
 from analysis.labels import phrase_labels, with_keywords
 from analysis.levels import group_centres, unit_rows
 from analysis.new_themes import NewThemes, find_new_themes
+from analysis.terms import N_TERMS, group_terms, group_weights, representative_titles
 
-__all__ = ["HISTORY_COLUMNS", "MAP_COLUMNS", "Update", "adopt", "this_update", "update"]
-
-# Columns of a run's papers that belong to that run, not to the papers: left out of the saved history.
-RUN_COLUMNS = ["period", "topic_similarity", "novel", "is_new", "new_theme"]
-HISTORY_COLUMNS = ["topic", "topic_label", "broad_topic", "broad_topic_label"]
-# The saved papers' places on the document map: kept with them, so that an update extends the map (reported
-# papers do not carry them).
-MAP_COLUMNS = ["map_x", "map_y"]
+__all__ = ["Update", "adopt", "this_update", "update"]
 
 
 @dataclass
@@ -94,7 +89,6 @@ def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes
     """The new themes' table with a label (see :func:`_theme_labels`), top terms (in the saved model's
     vocabulary), the nearest saved topic and the titles of its new papers closest to its centre."""
     from analysis.embeddings import paper_texts
-    from analysis.topics import N_TERMS, group_terms, group_weights, representative_titles
 
     table, n = found.table.copy(), len(found.table)
     members = found.theme >= 0
@@ -220,7 +214,7 @@ def adopt(saved, result: Update, *, move_saved: bool = False):
         for (topic, name), count in counts.sort_values(ascending=False, kind="stable").items():
             staying.append({"theme": label, "topic": int(topic), "topic_label": name, "papers": int(count)})
         members, joined = in_theme & (is_new | move_saved), in_theme & is_new
-        papers.loc[members, HISTORY_COLUMNS] = [fine_id, label, parent, parent_label]
+        papers.loc[members, TOPIC_COLUMNS] = [fine_id, label, parent, parent_label]
         similarity = (result.vectors[joined] @ centre).round(4)
         papers.loc[joined, "first_topic"] = fine_id
         papers.loc[joined, "topic_similarity"] = similarity
@@ -262,8 +256,6 @@ def this_update(papers: pd.DataFrame, topics: pd.DataFrame, similarity: np.ndarr
     cosine to its topic's centre): ``topic``, ``label``, ``new_papers``, ``saved_papers``, ``share_new`` and
     ``share_saved`` (of all new / all saved papers), ``share_ratio`` (new over saved, with 0.5 added to each
     count as for new themes) and ``new_titles``, the new papers closest to its centre; largest change first."""
-    from analysis.topics import representative_titles
-
     is_new = papers["is_new"].to_numpy(bool)
     n_new, n_saved = int(is_new.sum()), int((~is_new).sum())
     rows = []

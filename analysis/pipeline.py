@@ -14,14 +14,15 @@ import pandas as pd
 
 from analysis._io import RUN_MARKER, atomic_dir, check_out_dir, file_stem, plural
 from analysis.browser import started_browser
+from analysis.columns import MAP_COLUMNS
 from analysis.dask_cluster import check_cluster_args, connect
 from analysis.digests import load_digests
 from analysis.embeddings import Embedder, cache_dir
 from analysis.errors import InputError, NoBrowserError
 from analysis.export import write_html, write_static
 from analysis.figure_set import build_figures
-from analysis.history import MAP_COLUMNS, this_update, update
 from analysis.history import adopt as adopt_themes
+from analysis.history import this_update, update
 from analysis.levels import check_counts, unit_rows
 from analysis.namer import Namer, check_namer, llm_names
 from analysis.new_themes import ALPHA as NEW_ALPHA
@@ -29,6 +30,7 @@ from analysis.new_themes import MIN_NEW_PAPERS, MIN_RATE_RATIO
 from analysis.overlap import MAX_GROUPS, OverlapTables, choose_unit, overlap_tables
 from analysis.projection import extend_2d, project_2d
 from analysis.report import render_report
+from analysis.terms import representative_titles
 from analysis.topics import (
     FitParams,
     TopicResult,
@@ -36,7 +38,6 @@ from analysis.topics import (
     check_model_dir,
     fit_topics,
     load_topics,
-    representative_titles,
     save_topics,
 )
 from analysis.trends import (

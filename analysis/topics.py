@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis._bertopic import bertopic_class, bertopic_text, load_bertopic, set_labels
+from analysis._bertopic import bertopic_class, load_bertopic, set_labels
 from analysis._io import is_missing, quiet_logger
+from analysis.columns import RUN_COLUMNS
 from analysis.embeddings import Embedder, paper_texts
 from analysis.errors import InputError
 from analysis.labels import STOP_WORDS, name_levels, with_keywords
@@ -41,6 +42,7 @@ from analysis.levels import (
     topic_stability,
     unit_rows,
 )
+from analysis.terms import N_TERMS, TOKEN_PATTERN, group_terms, representative_titles, terms_frame
 
 __all__ = [
     "FitParams",
@@ -54,19 +56,14 @@ __all__ = [
     "level_table",
     "relabel_topics",
     "save_topics",
-    "terms_frame",
 ]
 
-N_TERMS = 10
-TERM_CHUNK = 2048  # papers whose term counts are held at once when counting a level's terms
 N_INIT = (
     20  # k-means restarts: the seeds' stability (ARI across seeds) rose from 0.36 at 10 to 0.41 at 20 and 0.43 at 50
 )
-N_REPRESENTATIVE = 3
 NOVELTY_QUANTILE = 0.02  # a new paper less similar to its topic than 98% of the fitted papers is "novel"
 _META_FILE = "digest_topics.json"
 _PAPERS_FILE = "papers.parquet"  # the papers the topics hold: an update reports over them and the new ones
-TOKEN_PATTERN = r"(?u)\b\w[\w-]*\w\b"  # words of 2+ characters, hyphenated ones whole ("in-context", "self-play")
 
 
 @dataclass(frozen=True)
@@ -219,16 +216,6 @@ def _build_model(n_papers: int, n_topics: int, n_broad: int, seed: int):
     )
 
 
-def representative_titles(papers: pd.DataFrame, members: np.ndarray, similarity: np.ndarray) -> str:
-    """The titles of the ``N_REPRESENTATIVE`` distinct papers closest to the topic's centre."""
-    titles: dict[str, str] = {}
-    for i in members[np.argsort(-similarity[members], kind="stable")]:
-        titles.setdefault(papers["paper_id"].iat[i], papers["title"].iat[i])
-        if len(titles) == N_REPRESENTATIVE:
-            break
-    return " | ".join(titles.values())
-
-
 def _level_table(papers: pd.DataFrame, groups: np.ndarray, terms: list[list[str]], similarity: np.ndarray, names):
     """One row per group id 0..k-1 of ``groups``: label, size, how many of its papers use the label
     (``label_share``) and whether it is ``mixed`` (:class:`~analysis.labels.Names`), top terms, representative
@@ -250,38 +237,6 @@ def _level_table(papers: pd.DataFrame, groups: np.ndarray, terms: list[list[str]
     return pd.DataFrame(rows)
 
 
-def group_weights(model, texts: list[str], groups: np.ndarray, n_groups: int | None = None):
-    """The c-TF-IDF of each group id 0..k-1 of ``groups``, in the fitted model's vocabulary: a sparse matrix with
-    one row per group, one column per term."""
-    import scipy.sparse as sp
-    from bertopic.vectorizers import ClassTfidfTransformer
-
-    shape = (n_groups or int(groups.max()) + 1, len(groups))
-    membership = sp.csr_matrix((np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=shape)
-    per_group = sp.csr_matrix((shape[0], len(model.vectorizer_model.vocabulary_)))
-    for start in range(0, len(texts), TERM_CHUNK):  # the papers' counts a chunk at a time: memory stays flat
-        chunk = bertopic_text(texts[start : start + TERM_CHUNK])  # cleaned as BERTopic cleaned the fit's
-        per_group = per_group + membership[:, start : start + TERM_CHUNK] @ model.vectorizer_model.transform(chunk)
-    # BERTopic counts n-grams on each topic's papers joined together; keep those inside single papers
-    present = np.flatnonzero(np.asarray(per_group.sum(axis=0)).ravel() > 0)
-    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(per_group.tocsc()[:, present].tocsr())
-    back = (np.ones(len(present)), (np.arange(len(present)), present))  # the present terms' columns, back in place
-    return sp.csr_matrix(weights @ sp.csr_matrix(back, shape=(len(present), per_group.shape[1])))
-
-
-def group_terms(model, texts: list[str], groups: np.ndarray, n_terms: int, n_groups: int | None = None, weights=None):
-    """Top c-TF-IDF terms of each group id 0..k-1 (``weights``: their :func:`group_weights`, computed here
-    unless given), with the fitted model's vocabulary: one list of ``(term, weight)`` per group."""
-    weights = group_weights(model, texts, groups, n_groups) if weights is None else weights
-    vocabulary = model.vectorizer_model.get_feature_names_out()
-    out = []
-    for k in range(weights.shape[0]):
-        row = weights.getrow(k)
-        order = np.lexsort((row.indices, -row.data))[:n_terms]  # by weight, ties in vocabulary order
-        out.append([(str(vocabulary[row.indices[i]]), float(row.data[i])) for i in order if row.data[i] > 0])
-    return out
-
-
 def label_levels(model, texts, fine, broad_of_fine, similarity, broad_similarity, label_texts=None):
     """Top terms and labels of both levels: ``(fine_terms, fine_names, broad_terms, broad_names)``, a list of
     terms per topic and :class:`~analysis.labels.Names`, for the fitted BERTopic ``model``, the papers' ``texts``,
@@ -296,17 +251,6 @@ def label_levels(model, texts, fine, broad_of_fine, similarity, broad_similarity
     label_texts = texts if label_texts is None else label_texts
     fine_names, broad_names = name_levels(label_texts, fine, broad_of_fine, similarity, broad_similarity)
     return fine_terms, fine_names, broad_terms, broad_names
-
-
-def terms_frame(model, topics: pd.DataFrame) -> pd.DataFrame:
-    """Tidy top terms of a fitted BERTopic model: topic, topic_label, term, weight."""
-    rows = [
-        {"topic": topic, "topic_label": label, "term": term, "weight": float(weight)}
-        for topic, label in zip(topics["topic"], topics["label"], strict=True)
-        for term, weight in (model.get_topic(topic) or [])
-        if term
-    ]
-    return pd.DataFrame(rows, columns=["topic", "topic_label", "term", "weight"])
 
 
 class TopicModel:
@@ -590,8 +534,6 @@ def save_topics(result: TopicResult, directory: str | Path) -> None:
 def _history(papers: pd.DataFrame) -> pd.DataFrame:
     """The papers as a saved model keeps them: every column but a run's own (period, novelty, new themes); a
     column of mixed types (a table's extra column) as text, which Parquet can hold."""
-    from analysis.history import RUN_COLUMNS
-
     history = papers.drop(columns=[c for c in RUN_COLUMNS if c in papers.columns]).reset_index(drop=True)
     for column in history.columns:
         if not pd.api.types.is_object_dtype(history[column]):

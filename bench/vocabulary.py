@@ -35,7 +35,8 @@ def _child(size: int, kind: str) -> None:
     import pandas as pd
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from analysis.topics import STOP_WORDS, TOKEN_PATTERN
+    from analysis.labels import STOP_WORDS
+    from analysis.terms import TOKEN_PATTERN
     from analysis.vocabulary import FrequentTermsVectorizer
 
     frame = pd.read_json(CORPORA / "arxiv_cs_2025-03_2025-11_labeled.jsonl.gz", lines=True)

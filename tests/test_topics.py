@@ -232,13 +232,13 @@ def test_relabelling_returns_a_copy_and_leaves_the_result_alone(seed_result):
 
 
 def test_level_terms_do_not_depend_on_how_many_papers_are_counted_at_once(seed_result, seed_papers, monkeypatch):
-    from analysis import topics
+    from analysis import terms
 
     texts = (seed_papers["title"] + ". " + seed_papers["abstract"]).tolist()
     broad = seed_result.papers["broad_topic"].to_numpy()
-    whole = topics.group_terms(seed_result.model, texts, broad, 30)
-    monkeypatch.setattr(topics, "TERM_CHUNK", 7)
-    assert topics.group_terms(seed_result.model, texts, broad, 30) == whole
+    whole = terms.group_terms(seed_result.model, texts, broad, 30)
+    monkeypatch.setattr(terms, "TERM_CHUNK", 7)
+    assert terms.group_terms(seed_result.model, texts, broad, 30) == whole
     assert [t for t, _ in whole[0][:10]] == seed_result.broad["top_terms"].iat[0].split("; ")
 
 

@@ -6,7 +6,8 @@ import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
 from analysis import vocabulary
-from analysis.topics import STOP_WORDS, TOKEN_PATTERN
+from analysis.labels import STOP_WORDS
+from analysis.terms import TOKEN_PATTERN
 from analysis.vocabulary import FrequentTermsVectorizer
 
 OPTIONS = {"stop_words": sorted(STOP_WORDS), "ngram_range": (1, 3), "token_pattern": TOKEN_PATTERN}

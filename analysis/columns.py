@@ -1,0 +1,22 @@
+"""The papers frame's columns beyond a load's (:func:`analysis.digests.load_digests`), by the stage that adds
+them, declared once: the stages import them from here.
+
+* the fit (:mod:`analysis.topics`) adds :data:`TOPIC_COLUMNS`;
+* an update (:mod:`analysis.history`) adds :data:`UPDATE_COLUMNS` and keeps :data:`FIRST_REPORT_COLUMNS` with
+  the saved papers;
+* the run (:mod:`analysis.pipeline`) adds ``period`` and saves :data:`MAP_COLUMNS` with the model's papers.
+
+:data:`RUN_COLUMNS` belong to one run and are left out of a saved model's papers.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FIRST_REPORT_COLUMNS", "MAP_COLUMNS", "RUN_COLUMNS", "TOPIC_COLUMNS", "UPDATE_COLUMNS"]
+
+TOPIC_COLUMNS = ["topic", "topic_label", "broad_topic", "broad_topic_label"]
+UPDATE_COLUMNS = ["is_new", "topic_similarity", "novel", "new_theme"]
+FIRST_REPORT_COLUMNS = ["first_topic"]  # the topic of each paper's first report, kept across updates
+# The saved papers' places on the document map: kept with them, so that an update extends the map (reported
+# papers do not carry them).
+MAP_COLUMNS = ["map_x", "map_y"]
+RUN_COLUMNS = ["period", "topic_similarity", "novel", "is_new", "new_theme"]
