@@ -85,9 +85,10 @@ def _theme_labels(saved, papers: pd.DataFrame, vectors: np.ndarray, theme: np.nd
     return names.labels[:n]
 
 
-def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes) -> pd.DataFrame:
+def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes) -> tuple[pd.DataFrame, list, object]:
     """The new themes' table with a label (see :func:`_theme_labels`), top terms (in the saved model's
-    vocabulary), the nearest saved topic and the titles of its new papers closest to its centre."""
+    vocabulary), the nearest saved topic and the titles of its new papers closest to its centre; with each
+    theme's top ``(term, weight)`` pairs and its c-TF-IDF rows: ``(table, terms, weights)``."""
     from analysis.embeddings import paper_texts
 
     table, n = found.table.copy(), len(found.table)

@@ -332,9 +332,7 @@ def _update(saved: TopicResult, papers, vectors, *, adopt, move_saved, seed, emb
     the model to write (adopted: with them as topics): ``(update, model, moves)``, ``moves`` the line saying
     where the adopted themes' saved papers went."""
     history = saved.papers
-    if history is None:
-        log("the saved topics were saved without their papers: this update reports on the new papers alone")
-    history_vectors = embedder.embed_papers(history) if history is not None else np.zeros((0, vectors.shape[1]))
+    history_vectors = embedder.embed_papers(history)  # load_topics refuses topics saved without their papers
     found = update(saved, papers, vectors, history_vectors, seed=seed, client=client)
     new = found.papers["is_new"]
     if found.repeated:
