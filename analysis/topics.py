@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from analysis._bertopic import bertopic_class, load_bertopic, set_labels
 from analysis._io import is_missing, quiet_logger
@@ -253,9 +255,11 @@ def label_levels(model, texts, fine, broad_of_fine, similarity, broad_similarity
     return fine_terms, fine_names, broad_terms, broad_names
 
 
-class TopicModel:
-    """The topic fit as a scikit-learn estimator: configured by keyword, :meth:`fit` returns the model itself,
-    and what it learned ends in ``_``; :meth:`transform` places papers onto the fitted topics.
+class TopicModel(BaseEstimator):
+    """The topic fit as a scikit-learn estimator (``get_params``, ``set_params``, ``clone``): configured by
+    keyword, :meth:`fit` returns the model itself, and what it learned ends in ``_``; :meth:`transform` places
+    papers onto the fitted topics (``NotFittedError`` before a fit); :meth:`save` writes it and :meth:`load`
+    reads it back as a fitted estimator.
 
     Parameters
     ----------
@@ -269,7 +273,8 @@ class TopicModel:
     Attributes
     ----------
     result_ : TopicResult
-        Everything the fit made, as :func:`fit_topics` returns it (saved with ``result_.save``).
+        Everything the fit made, as :func:`fit_topics` returns it; the attributes below are views of it, so each
+        fact lives in one place.
     topics_, broad_, terms_ : DataFrame
         The fine topics, the broad topics and the top terms (see :class:`TopicResult`).
     labels_ : ndarray of int
@@ -360,7 +365,7 @@ class TopicModel:
             novelty_threshold=float(np.quantile(similarity, NOVELTY_QUANTILE)),
         )
         terms = terms_frame(model, topics)
-        self.result_ = result = TopicResult(
+        self.result_ = TopicResult(
             out,
             topics,
             broad_table,
@@ -374,15 +379,38 @@ class TopicModel:
             nested.cluster_centers_[cluster_of],
             nested.broad_centers_,
         )
-        self.topics_, self.broad_, self.terms_ = result.topics, result.broad, result.terms
-        self.labels_ = result.papers["topic"].to_numpy()
-        self.centres_, self.centroids_, self.broad_centroids_ = result.centres, result.centroids, result.broad_centroids
-        self.granularity_ = result.granularity
         return self
 
     def transform(self, papers: pd.DataFrame, embeddings: np.ndarray | None = None) -> pd.DataFrame:
         """``papers`` placed onto the fitted topics (see :meth:`TopicResult.assign`)."""
-        return self.result_.assign(papers, embedder=self.embedder, embeddings=embeddings)
+        return self._fitted().assign(papers, embedder=self.embedder, embeddings=embeddings)
+
+    def save(self, directory: str | Path) -> None:
+        """Write the fitted topics into ``directory`` (see :func:`save_topics`)."""
+        save_topics(self._fitted(), directory)
+
+    @classmethod
+    def load(cls, directory: str | Path, *, embedder: Embedder | None = None) -> TopicModel:
+        """The fitted estimator saved in ``directory`` (by :meth:`save`, or a run's ``model/``), configured as
+        it was fitted."""
+        result = load_topics(directory)
+        params = result.params
+        model = cls(n_topics=params.n_topics, n_broad=params.n_broad, seed=params.seed, embedder=embedder)
+        model.result_ = result
+        return model
+
+    def _fitted(self) -> TopicResult:
+        check_is_fitted(self, "result_")
+        return self.result_
+
+    topics_ = property(lambda self: self._fitted().topics)
+    broad_ = property(lambda self: self._fitted().broad)
+    terms_ = property(lambda self: self._fitted().terms)
+    labels_ = property(lambda self: self._fitted().papers["topic"].to_numpy())
+    centres_ = property(lambda self: self._fitted().centres)
+    centroids_ = property(lambda self: self._fitted().centroids)
+    broad_centroids_ = property(lambda self: self._fitted().broad_centroids)
+    granularity_ = property(lambda self: self._fitted().granularity)
 
 
 def fit_topics(

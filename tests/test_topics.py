@@ -247,24 +247,37 @@ def test_topic_model_is_an_estimator_whose_fit_is_fit_topics(seed_result, seed_p
 
     model = TopicModel(seed=42)
     assert model.fit(seed_papers, embeddings=seed_result.embeddings) is model  # fit returns the model
-    learned = sorted(name for name in vars(model) if name.endswith("_"))
-    assert learned == [
-        "broad_",
-        "broad_centroids_",
-        "centres_",
-        "centroids_",
-        "granularity_",
-        "labels_",
-        "result_",
-        "terms_",
-        "topics_",
-    ]
+    # what it learned is held once, in result_; the other fitted attributes are views of it
+    assert sorted(name for name in vars(model) if name.endswith("_")) == ["result_"]
+    assert model.topics_ is model.result_.topics and model.centroids_ is model.result_.centroids
     pd.testing.assert_frame_equal(model.topics_, seed_result.topics)
     assert np.array_equal(model.labels_, seed_result.papers["topic"].to_numpy())
     assert np.array_equal(model.centroids_, seed_result.centroids)
     placed = model.transform(seed_papers, embeddings=seed_result.embeddings)
     assert placed["topic"].tolist() == seed_result.papers["topic"].tolist()  # placement is the fit's own rule
     assert TopicModel(n_topics=4, n_broad=2).fit(seed_papers, seed_result.embeddings).topics_.shape[0] == 4
+
+
+def test_topic_model_is_a_scikit_learn_estimator_that_saves_and_loads_as_one(seed_result, seed_papers, tmp_path):
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    from analysis import TopicModel
+
+    model = TopicModel(n_topics=4, n_broad=2, seed=3)
+    assert model.get_params() == {"n_topics": 4, "n_broad": 2, "seed": 3, "embedder": None}
+    assert clone(model).set_params(seed=5).get_params()["seed"] == 5 and model.seed == 3
+    with pytest.raises(NotFittedError):
+        model.transform(seed_papers, embeddings=seed_result.embeddings)
+    with pytest.raises(NotFittedError):
+        model.topics_  # noqa: B018  (the property is the check)
+    model.fit(seed_papers, embeddings=seed_result.embeddings)
+    model.save(tmp_path / "model")
+    loaded = TopicModel.load(tmp_path / "model")
+    assert isinstance(loaded, TopicModel) and loaded.get_params() == model.get_params()
+    pd.testing.assert_frame_equal(loaded.topics_, model.topics_)
+    placed = loaded.transform(seed_papers, embeddings=seed_result.embeddings)
+    assert placed["topic"].tolist() == model.labels_.tolist()
 
 
 def test_a_list_column_is_saved_with_the_papers_also_after_an_update(tmp_path, seed_result):
