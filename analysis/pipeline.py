@@ -78,8 +78,9 @@ class RunResult:
     papers then the new ones, with ``is_new`` and ``new_theme``, and ``new_themes`` is the table of new themes
     (:mod:`analysis.history`), else None. ``model`` is what ``model/`` receives: the fit, or the saved topics
     with this update's papers (and, adopted, its new themes). ``unit`` is what the overlap tables compare.
-    ``params`` is how the topics were fitted; ``inputs`` and ``placed_onto`` are set by :func:`run` (the files
-    read, and the saved topics of an update) for the report's parameters (:meth:`parameters`).
+    ``params`` is how the topics were fitted; ``inputs`` and ``placed_onto`` (the files read, and the saved
+    topics of an update) are for the report's parameters (:meth:`parameters`); ``timings`` is the run's
+    stopwatch (:func:`run` adds the write and the images). :func:`analyse` builds it whole, by keyword.
     """
 
     papers: pd.DataFrame
@@ -285,26 +286,12 @@ def run(paths, out: str | Path, options: RunOptions | None = None, *, log=print,
 
         vectors = embedder.embed_papers(papers, before_encoding=start_browser)
         clock.lap("embed")
+        namer = Namer(o.namer, o.namer_model, cache=cache_dir() / "names") if o.namer else None
+        inputs = ", ".join(map(str, paths))
         result = analyse(
-            papers,
-            vectors,
-            saved=saved,
-            adopt=o.adopt,
-            move_saved=o.move_saved,
-            seed=o.seed,
-            n_topics=o.n_topics,
-            n_broad=o.n_broad,
-            period=o.period,
-            group_by=o.group_by,
-            embedder=embedder,
-            client=client,
-            log=log,
-            clock=clock,
-            inputs=", ".join(map(str, paths)),
-            namer=Namer(o.namer, o.namer_model, cache=cache_dir() / "names") if o.namer else None,
-        )
-        if saved is not None:
-            result.placed_onto = str(o.model_dir)
+            papers, vectors, o, saved=saved, embedder=embedder, client=client, log=log, clock=clock, namer=namer,
+            inputs=inputs,
+        )  # fmt: skip
         result.write(staging)
         clock.lap("write")
         if o.static:
@@ -314,7 +301,6 @@ def run(paths, out: str | Path, options: RunOptions | None = None, *, log=print,
                 log(str(error))
             clock.lap("static")
     log(f"wrote {plural(len(result.figures), 'figure')}, the report and the tables to {str(out).rstrip('/')}/")
-    result.timings = clock.seconds
     return result
 
 
@@ -387,15 +373,9 @@ def _sized(table: pd.DataFrame, papers: pd.DataFrame, column: str) -> pd.DataFra
 def analyse(
     papers: pd.DataFrame,
     vectors: np.ndarray,
+    options: RunOptions | None = None,
     *,
     saved: TopicResult | None = None,
-    adopt: bool = False,
-    move_saved: bool = False,
-    seed: int = 42,
-    n_topics: int | None = None,
-    n_broad: int | None = None,
-    period: str | None = None,
-    group_by: str | None = None,
     embedder: Embedder | None = None,
     client=None,
     log=print,
@@ -404,10 +384,12 @@ def analyse(
     inputs: str = "",
 ) -> RunResult:
     """Topics (fitted, or ``saved`` ones with these papers as an update), periods and trends, overlap, the
-    document map and the figures of embedded ``papers``; nothing is written. ``namer``: a fit's topics are
-    named through it (:func:`analysis.namer.llm_names`). ``period`` None: the saved review's period in an
-    update, else ``auto``; the model written keeps the period used and ``inputs`` (what was read) after the
-    saved review's."""
+    document map and the figures of embedded ``papers``, as ``options`` (a :class:`RunOptions`) ask; nothing is
+    written. ``namer``: a fit's topics are named through it (:func:`analysis.namer.llm_names`). ``period`` None:
+    the saved review's period in an update, else ``auto``; the model written keeps the period used and
+    ``inputs`` (what was read) after the saved review's."""
+    o = options or RunOptions()
+    adopt, seed, period = o.adopt, o.seed, o.period
     clock = clock or Stopwatch()
     embedder = embedder or Embedder()
     new_themes = saved_map = None
@@ -418,7 +400,7 @@ def analyse(
             papers,
             vectors,
             adopt=adopt,
-            move_saved=move_saved,
+            move_saved=o.move_saved,
             seed=seed,
             embedder=embedder,
             client=client,
@@ -431,7 +413,7 @@ def analyse(
         terms, centres, params = model.terms, model.centres, model.params
         clock.lap("place")
     else:
-        model = _fit(papers, vectors, seed=seed, n_topics=n_topics, n_broad=n_broad, embedder=embedder, log=log)
+        model = _fit(papers, vectors, seed=seed, n_topics=o.n_topics, n_broad=o.n_broad, embedder=embedder, log=log)
         model = llm_names(model, namer, log)
         papers, topics, broad, terms, centres = model.papers, model.topics, model.broad, model.terms, model.centres
         vectors, params = model.embeddings, model.params
@@ -465,8 +447,8 @@ def analyse(
     broad_papers = broad_level(papers)
     broad_trends = None if trends is None else topic_trends(broad_papers, unit=trends.unit)
     clock.lap("trends")
-    unit = choose_unit(papers, group_by)
-    if unit == "period" and group_by is None:
+    unit = choose_unit(papers, o.group_by)
+    if unit == "period" and o.group_by is None:
         log(f"{papers['digest'].nunique()} digests (more than {MAX_GROUPS}): topics compared across periods")
     if papers[unit].nunique() < 2:
         log(f"one {unit} only: every topic is unique to it; comparing topics needs two or more {unit}s")
@@ -481,25 +463,27 @@ def analyse(
     figures = build_figures(papers, topics, terms, centres, overlap, coords, trends, broad_trends, themes)
     clock.lap("figures")
     return RunResult(
-        papers,
-        topics,
-        broad,
-        terms,
-        centres,
-        overlap,
-        broad_overlap,
-        trends,
-        broad_trends,
-        figures,
-        params,
-        model,
-        unit,
-        new_themes,
+        papers=papers,
+        topics=topics,
+        broad=broad,
+        terms=terms,
+        centres=centres,
+        overlap=overlap,
+        broad_overlap=broad_overlap,
+        trends=trends,
+        broad_trends=broad_trends,
+        figures=figures,
+        params=params,
+        model=model,
+        unit=unit,
+        new_themes=new_themes,
         notes=notes,
         changes=changes,
         recent=recent,
         seed=seed,
         inputs=inputs,
+        placed_onto=str(o.model_dir) if saved is not None and o.model_dir else "",
+        timings=clock.seconds,  # the run's stopwatch: its later stages (write, static) land here too
     )
 
 
