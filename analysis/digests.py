@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.columns import LOAD_COLUMNS
 from analysis.errors import DigestError
 from analysis.pages import page_papers, parse_page_text
 from analysis.sources import (
@@ -40,7 +41,7 @@ from analysis.table_inputs import read_table, table_papers
 
 __all__ = ["DigestError", "DigestWarning", "load_digests", "parse_page_text", "PAPER_COLUMNS"]
 
-PAPER_COLUMNS = ["digest", "digest_date", "position", "paper_id", "title", "abstract", "n_digests"]
+PAPER_COLUMNS = LOAD_COLUMNS  # declared in analysis.columns
 _ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.I)
 # A run of hex digits this long in a file name is a hash, shortened in the digest name (as git shortens ids).
 _HASH_RUN = re.compile(r"[0-9a-f]{12,}", re.I)

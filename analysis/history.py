@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.columns import MAP_COLUMNS, TOPIC_COLUMNS
+from analysis.columns import MAP_COLUMNS, TOPIC_COLUMNS, require
 from analysis.errors import InputError
 from analysis.labels import phrase_labels, with_keywords
 from analysis.levels import group_centres, unit_rows
@@ -121,6 +121,7 @@ def update(
     """Place ``papers`` (with their ``vectors``) onto the ``saved`` topics (a loaded
     :class:`~analysis.topics.TopicResult` whose ``papers`` is its history, embedded as ``history_vectors``) and
     test saved + new papers for new themes."""
+    require(papers, ["digest", "paper_id", "title", "abstract"], "an update's new papers")
     history = saved.papers
     saved_map = None
     if set(MAP_COLUMNS) <= set(history.columns):

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis._stats import ALPHA, q_values
+from analysis.columns import require
 from analysis.errors import InputError
 
 __all__ = [
@@ -216,6 +217,7 @@ def overlap_tables(papers: pd.DataFrame, *, by: str = "digest", alpha: float = A
     """
     if by not in papers.columns:
         raise InputError(f"no column {by!r} to compare topics across")
+    require(papers, ["topic", "topic_label", "paper_id", "title", "n_digests"], "the overlap tables")
     counts = enrichment(topic_digest_counts(papers, by=by))
     return OverlapTables(
         counts=counts,

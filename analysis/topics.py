@@ -29,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from analysis._bertopic import bertopic_class, load_bertopic, set_labels
 from analysis._io import is_missing, quiet_logger
-from analysis.columns import RUN_COLUMNS
+from analysis.columns import RUN_COLUMNS, require
 from analysis.embeddings import Embedder, paper_texts
 from analysis.errors import InputError
 from analysis.labels import STOP_WORDS, name_levels, with_keywords
@@ -300,6 +300,7 @@ class TopicModel(BaseEstimator):
         """Fit the topics of ``papers`` (the frame of :func:`analysis.load_digests`; ``embeddings``: one row per
         paper, by default embedded with ``embedder``); returns the model."""
         seed, n_topics, n_broad = self.seed, self.n_topics, self.n_broad
+        require(papers, ["paper_id", "title", "abstract"], "fitting topics")
         if papers.empty:
             raise InputError("no papers to fit topics on")
         n_papers = len(papers)

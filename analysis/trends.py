@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analysis._stats import ALPHA, q_values
+from analysis.columns import require
 from analysis.errors import InputError
 
 __all__ = [
@@ -390,6 +391,7 @@ def topic_trends(
 
     if "period" not in papers.columns:
         raise InputError("papers have no period column: call assign_periods first")
+    require(papers, ["digest_date", "digest", topic_column, label_column], "the trend tests")
     periods = period_table(papers)
     if periods.empty:
         raise InputError("no paper has a digest date, so there are no periods to compare")

@@ -56,3 +56,20 @@ def test_each_constant_appears_in_its_rule_text(name, text, values):
 def test_no_two_constants_share_a_name_across_the_rules():
     assert not hasattr(trends, "MIN_RATIO") and not hasattr(new_themes, "MIN_RATIO")
     assert trends.MIN_SHARE_CHANGE != new_themes.MIN_RATE_RATIO  # a share change of 1.25, a rate ratio of 4
+
+
+def test_a_stage_given_a_frame_without_its_columns_says_which_in_one_line(seed_papers):
+    from analysis import fit_topics
+    from analysis.errors import InputError
+    from analysis.overlap import overlap_tables
+    from analysis.trends import assign_periods, topic_trends
+
+    with pytest.raises(
+        InputError, match=r"^fitting topics: the papers lack the column\(s\) abstract \(columns found: "
+    ):
+        fit_topics(seed_papers.drop(columns="abstract"))
+    dated = assign_periods(seed_papers.assign(topic=0))
+    with pytest.raises(InputError, match=r"^the trend tests: the papers lack the column\(s\) topic_label "):
+        topic_trends(dated)
+    with pytest.raises(InputError, match=r"^the overlap tables: the papers lack the column\(s\) topic, topic_label "):
+        overlap_tables(seed_papers)
