@@ -189,7 +189,8 @@ def _check(args: argparse.Namespace) -> None:
     if args.command == "load":
         check_frame_path(args.out)
     if args.command == "rename":
-        from analysis.topics import check_label, check_model_dir
+        from analysis.store import check_model_dir
+        from analysis.topics import check_label
 
         check_label(args.name)
         check_model_dir(args.model_dir, flag="MODEL_DIR")

@@ -3,7 +3,7 @@ and :func:`require` checks a frame at a stage's door with one clear line.
 
 * the load (:func:`analysis.digests.load_digests`) gives :data:`LOAD_COLUMNS`, then a table's own columns;
 * the fit (:mod:`analysis.topics`) adds :data:`TOPIC_COLUMNS`;
-* an update (:mod:`analysis.history`) adds :data:`UPDATE_COLUMNS` and keeps :data:`FIRST_REPORT_COLUMNS` with
+* an update (:mod:`analysis.update`) adds :data:`UPDATE_COLUMNS` and keeps :data:`FIRST_REPORT_COLUMNS` with
   the saved papers;
 * the run (:mod:`analysis.pipeline`) adds ``period`` and saves :data:`MAP_COLUMNS` with the model's papers.
 

@@ -21,21 +21,17 @@ from analysis.embeddings import Embedder, cache_dir
 from analysis.errors import InputError, NoBrowserError
 from analysis.export import write_html, write_static
 from analysis.figure_set import build_figures
-from analysis.history import adopt as adopt_themes
-from analysis.history import this_update, update
 from analysis.levels import check_counts, unit_rows
 from analysis.namer import Namer, check_namer, llm_names
-from analysis.new_themes import ALPHA as NEW_ALPHA
-from analysis.new_themes import MIN_NEW_PAPERS, MIN_RATE_RATIO
 from analysis.overlap import MAX_GROUPS, OverlapTables, choose_unit, overlap_tables
-from analysis.projection import extend_2d, project_2d
+from analysis.projection import project_2d
 from analysis.report import render_report
+from analysis.store import check_model_dir
 from analysis.terms import representative_titles
 from analysis.topics import (
     FitParams,
     TopicResult,
     broad_level,
-    check_model_dir,
     fit_topics,
     load_topics,
     save_topics,
@@ -49,6 +45,7 @@ from analysis.trends import (
     skipped_periods,
     topic_trends,
 )
+from analysis.update import this_update, update
 
 __all__ = ["RunOptions", "RunResult", "analyse", "periods_and_trends", "run"]
 
@@ -76,7 +73,7 @@ class RunResult:
 
     ``papers`` carry their topics and ``period``; in an update (placement onto saved topics) they are the saved
     papers then the new ones, with ``is_new`` and ``new_theme``, and ``new_themes`` is the table of new themes
-    (:mod:`analysis.history`), else None. ``model`` is what ``model/`` receives: the fit, or the saved topics
+    (:mod:`analysis.update`), else None. ``model`` is what ``model/`` receives: the fit, or the saved topics
     with this update's papers (and, adopted, its new themes). ``unit`` is what the overlap tables compare.
     ``params`` is how the topics were fitted; ``inputs`` and ``placed_onto`` (the files read, and the saved
     topics of an update) are for the report's parameters (:meth:`parameters`); ``timings`` is the run's
@@ -313,58 +310,6 @@ def _fit(papers, vectors, *, seed, n_topics, n_broad, embedder, log) -> TopicRes
     return result
 
 
-def _update(saved: TopicResult, papers, vectors, *, adopt, move_saved, seed, embedder, client, log):
-    """The saved topics with ``papers`` placed onto them beside the papers saved with them, the new themes, and
-    the model to write (adopted: with them as topics): ``(update, model, moves)``, ``moves`` the line saying
-    where the adopted themes' saved papers went."""
-    history = saved.papers
-    history_vectors = embedder.embed_papers(history)  # load_topics refuses topics saved without their papers
-    found = update(saved, papers, vectors, history_vectors, seed=seed, client=client)
-    new = found.papers["is_new"]
-    if found.repeated:
-        log(f"{plural(found.repeated, 'paper')} already in the saved papers (same digest) left out")
-    log(
-        f"placed {plural(int(new.sum()), 'new paper')} onto {plural(len(saved.topics), 'saved topic')}, "
-        f"beside {plural(int((~new).sum()), 'saved paper')}; {int(found.papers['novel'].sum())} flagged as novel"
-    )
-    themes = found.new_themes
-    log(
-        f"new themes: {len(themes)}"
-        + (
-            f" ({'; '.join(f'{t.label}, {t.new_papers} new papers' for t in themes.itertuples())})"
-            if len(themes)
-            else ""
-        )
-        + f" (q < {NEW_ALPHA}, at least {MIN_NEW_PAPERS} new papers and {MIN_RATE_RATIO:g}x their share before)"
-    )
-    if not adopt:
-        return found, dataclasses.replace(saved, papers=found.papers), ""
-    model, saved_members = adopt_themes(saved, found, move_saved=move_saved)
-    if len(themes):
-        log(f"adopted {plural(len(themes), 'new theme')} as topics of the model written to model/")
-    moves = _moves(saved_members, move_saved)
-    if moves:
-        log(moves)
-    return found, model, moves
-
-
-def _moves(saved_members: pd.DataFrame, moved: bool) -> str:
-    """The line saying where the adopted themes' saved papers went (``moved``) or stayed."""
-    if saved_members.empty:
-        return ""
-    n = int(saved_members["papers"].sum())
-    where = "; ".join(
-        f"{theme}: " + ", ".join(f"{row.papers} from {row.topic_label}" for row in rows.itertuples())
-        for theme, rows in saved_members.groupby("theme", sort=False)
-    )
-    if moved:
-        return f"moved {plural(n, 'saved paper')} into the adopted themes (--move-saved): {where}"
-    return (
-        f"{plural(n, 'saved paper')} of the adopted themes keep their topics ({where}); "
-        "--move-saved moves them, rewriting those topics' history"
-    )
-
-
 def _sized(table: pd.DataFrame, papers: pd.DataFrame, column: str) -> pd.DataFrame:
     sizes = papers[column].value_counts()
     return table.assign(size=table[column].map(sizes).fillna(0).astype(int))
@@ -392,23 +337,18 @@ def analyse(
     adopt, seed, period = o.adopt, o.seed, o.period
     clock = clock or Stopwatch()
     embedder = embedder or Embedder()
-    new_themes = saved_map = None
+    new_themes = None
     notes = []  # what an update changed in the saved review, for the log (already said) and the report
     if saved is not None:
-        found, model, moves = _update(
-            saved,
-            papers,
-            vectors,
-            adopt=adopt,
-            move_saved=o.move_saved,
-            seed=seed,
-            embedder=embedder,
-            client=client,
-            log=log,
+        found = update(
+            saved, papers, vectors, seed=seed, adopt=adopt, move_saved=o.move_saved, embedder=embedder, client=client
         )
-        notes += [moves] if moves else []
+        for line in found.messages:
+            log(line)
+        notes += found.notes
         # reported as written: adopted themes are topics of this month's tables already, so nothing moves later
-        papers, vectors, new_themes, saved_map = model.papers, found.vectors, found.new_themes, found.saved_map
+        model, vectors, new_themes, coords = found.model, found.vectors, found.new_themes, found.coords
+        papers = model.papers
         topics, broad = _sized(model.topics, papers, "topic"), _sized(model.broad, papers, "broad_topic")
         terms, centres, params = model.terms, model.centres, model.params
         clock.lap("place")
@@ -455,10 +395,10 @@ def analyse(
     overlap = overlap_tables(papers, by=unit)
     broad_overlap = overlap_tables(broad_papers, by=unit)
     clock.lap("overlap")
-    # an update extends the saved map (the saved papers first, where the reader left them); a fit makes one
-    coords = extend_2d(saved_map, vectors) if saved_map is not None else project_2d(unit_rows(vectors), seed=seed)
+    if saved is None:  # an update extended the saved map (Update.coords); a fit makes one
+        coords = project_2d(unit_rows(vectors), seed=seed)
+        clock.lap("map")
     model = dataclasses.replace(model, papers=model.papers.assign(**dict(zip(MAP_COLUMNS, coords.T, strict=True))))
-    clock.lap("map")
     themes = {} if new_themes is None or adopt else dict(zip(new_themes["new_theme"], new_themes["label"], strict=True))
     figures = build_figures(papers, topics, terms, centres, overlap, coords, trends, broad_trends, themes)
     clock.lap("figures")

@@ -198,9 +198,9 @@ def render_report(
 ) -> str:
     """Return the report as one HTML string; with ``trends``, a Trends section leads; with ``broad`` (the
     broad topics table) and ``broad_trends``, the broad level is shown too; with ``new_themes`` (an update's,
-    see :mod:`analysis.history`), a section "New since the saved topics" comes first, with the update's ``notes``
+    see :mod:`analysis.update`), a section "New since the saved topics" comes first, with the update's ``notes``
     (what it changed in the saved review: papers moved, the period) and ``changes`` (each topic's new papers
-    against its saved ones, :func:`analysis.history.this_update`); ``recent``: a topic's recent key papers (by
+    against its saved ones, :func:`analysis.update.this_update`); ``recent``: a topic's recent key papers (by
     topic id), shown for rising and emerging topics."""
     by_digest = papers.groupby("digest", sort=False)
     digests = [

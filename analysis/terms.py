@@ -1,7 +1,7 @@
 """The terms of topics: the token pattern our vocabulary counts by, c-TF-IDF weights and top terms of any
 grouping of papers in a fitted model's vocabulary, a topic's representative titles, and the tidy terms table.
 
-Used by the fit (:mod:`analysis.topics`) and by an update's new themes (:mod:`analysis.history`), which name
+Used by the fit (:mod:`analysis.topics`) and by an update's new themes (:mod:`analysis.update`), which name
 groups in the saved model's vocabulary.
 """
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +26,9 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from analysis._bertopic import bertopic_class, load_bertopic, set_labels
-from analysis._io import is_missing, quiet_logger
-from analysis.columns import RUN_COLUMNS, require
+from analysis import store
+from analysis._bertopic import bertopic_class, set_labels
+from analysis.columns import require
 from analysis.embeddings import Embedder, paper_texts
 from analysis.errors import InputError
 from analysis.labels import STOP_WORDS, name_levels, with_keywords
@@ -40,18 +39,17 @@ from analysis.levels import (
     choose_counts,
     fine_level_note,
     group_centres,
-    place,
     topic_stability,
     unit_rows,
 )
 from analysis.terms import N_TERMS, TOKEN_PATTERN, group_terms, representative_titles, terms_frame
+from analysis.update import place
 
 __all__ = [
     "FitParams",
     "TopicModel",
     "TopicResult",
     "broad_level",
-    "check_model_dir",
     "fit_topics",
     "load_topics",
     "check_label",
@@ -64,8 +62,6 @@ N_INIT = (
     20  # k-means restarts: the seeds' stability (ARI across seeds) rose from 0.36 at 10 to 0.41 at 20 and 0.43 at 50
 )
 NOVELTY_QUANTILE = 0.02  # a new paper less similar to its topic than 98% of the fitted papers is "novel"
-_META_FILE = "digest_topics.json"
-_PAPERS_FILE = "papers.parquet"  # the papers the topics hold: an update reports over them and the new ones
 
 
 @dataclass(frozen=True)
@@ -147,10 +143,11 @@ class TopicResult:
         embeddings: np.ndarray | None = None,
         client=None,
     ) -> pd.DataFrame:
-        """The papers with each placed onto its topic: the nearest k-means centre, the rule the fit itself
-        assigned by, so the papers the topics were fitted on get their own topics back. Adds ``topic``,
-        ``topic_label``, ``broad_topic``, ``broad_topic_label``, ``topic_similarity`` (cosine to the topic's
-        centre) and ``novel``: farther from its topic than all but 2% of the fitted papers.
+        """The papers with each placed onto its topic (:func:`analysis.update.place`): the nearest k-means
+        centre, the rule the fit itself assigned by, so the papers the topics were fitted on get their own
+        topics back. Adds ``topic``, ``topic_label``, ``broad_topic``, ``broad_topic_label``,
+        ``topic_similarity`` (cosine to the topic's centre) and ``novel``: farther from its topic than all but 2%
+        of the fitted papers.
 
         ``embeddings`` (one row per paper, from the fitted embedding model) skip embedding; by default the
         papers are embedded with the fit's model and precision. With a Dask ``client``, embedding and placement
@@ -159,30 +156,7 @@ class TopicResult:
         if embeddings is None:
             embedder = embedder or Embedder(self.params.embedding_model, precision=self.params.precision, client=client)
             embeddings = embedder.embed_papers(papers)
-        vectors = _normalise(np.asarray(embeddings))
-        map_blocks = None
-        if client is not None:
-            from analysis.dask_cluster import block_map
-
-            map_blocks = block_map(client)
-        # an adopted theme is a region of its own at the broad level (placed onto as its own broad topic was),
-        # though it is reported in the broad topic it joined
-        regions, region_of = self.broad_centroids, self.topics["broad_topic"].to_numpy(int)
-        adopted = np.flatnonzero(self.topics["adopted"].to_numpy(bool)) if "adopted" in self.topics else []
-        if len(adopted):
-            regions = np.vstack([regions, self.centroids[adopted]])
-            region_of = region_of.copy()
-            region_of[adopted] = len(self.broad_centroids) + np.arange(len(adopted))
-        nearest = place(vectors, regions, self.centroids, region_of, map_blocks)
-        similarity = np.einsum("ij,ij->i", vectors, self.centres[nearest]) if len(vectors) else np.zeros(0)
-        out = papers.copy()
-        out["topic"] = self.topics["topic"].to_numpy()[nearest].astype(int)
-        out["topic_label"] = self.topics["label"].to_numpy()[nearest]
-        out["broad_topic"] = self.topics["broad_topic"].to_numpy()[nearest].astype(int)
-        out["broad_topic_label"] = self.topics["broad_topic_label"].to_numpy()[nearest]
-        out["topic_similarity"] = similarity.round(4)
-        out["novel"] = out["topic_similarity"] < self.params.novelty_threshold
-        return out
+        return place(self, papers, embeddings, client=client)
 
     def save(self, directory: str | Path) -> None:
         """Write these topics into ``directory`` (see :func:`save_topics`)."""
@@ -535,66 +509,9 @@ def relabel_topics(
 
 # ----------------------------------------------------------------------------------------- save and load
 def save_topics(result: TopicResult, directory: str | Path) -> None:
-    """Save the BERTopic model (safetensors) plus labels, centres and parameters into ``directory``."""
-    from analysis._io import atomic_dir
-
-    # BERTopic warns when saved without its embedding model; ours is recorded in our own file
-    with atomic_dir(directory) as staging, quiet_logger("BERTopic"):
-        result.model.save(
-            staging / "bertopic",
-            serialization="safetensors",
-            save_ctfidf=True,
-            save_embedding_model=False,
-        )
-        ids = [int(t) for t in result.topics["topic"]]
-        meta = {
-            "params": dataclasses.asdict(result.params),
-            "topics": result.topics.to_dict(orient="list"),
-            "broad": result.broad.to_dict(orient="list"),
-            "centres": {t: c.tolist() for t, c in zip(ids, result.centres, strict=True)},
-        }
-        meta["centroids"] = {t: c.tolist() for t, c in zip(ids, result.centroids, strict=True)}
-        meta["broad_centroids"] = result.broad_centroids.tolist()
-        meta["terms"] = result.terms.to_dict(orient="list")
-        (staging / _META_FILE).write_text(json.dumps(meta, indent=1))
-        _history(result.papers).to_parquet(staging / _PAPERS_FILE, index=False)
-
-
-def _history(papers: pd.DataFrame) -> pd.DataFrame:
-    """The papers as a saved model keeps them: every column but a run's own (period, novelty, new themes); a
-    column of mixed types (a table's extra column) as text, which Parquet can hold."""
-    history = papers.drop(columns=[c for c in RUN_COLUMNS if c in papers.columns]).reset_index(drop=True)
-    for column in history.columns:
-        if not pd.api.types.is_object_dtype(history[column]):
-            continue
-        # a list column (a table's ``categories``) reads back from Parquet as arrays: an update mixes the two
-        values = history[column].map(lambda v: list(v) if isinstance(v, np.ndarray | tuple) else v)
-        if values.map(type).loc[~values.map(is_missing)].nunique() > 1:
-            values = values.map(lambda v: v if is_missing(v) else str(v))
-        history[column] = values
-    return history
-
-
-def _with_label_source(table: pd.DataFrame) -> pd.DataFrame:
-    """A level's table with ``label_source`` (saved before it existed: every name was a phrase)."""
-    if "label_source" not in table.columns:
-        table.insert(int(table.columns.get_loc("label")) + 1, "label_source", "phrase")
-    return table
-
-
-def check_model_dir(directory: str | Path, flag: str = "--model") -> None:
-    """Raise ``InputError`` with a hint unless ``directory`` holds topics saved by :func:`save_topics` (cheap:
-    nothing is imported or read but a file listing)."""
-    directory = Path(directory)
-    if (directory / _META_FILE).is_file():
-        return
-    if (directory / "model" / _META_FILE).is_file():
-        hint = f"did you mean {directory / 'model'}?"
-    elif not directory.exists():
-        hint = "no such directory"
-    else:
-        hint = "give the model/ directory that run writes into its --out directory (e.g. out/model)"
-    raise InputError(f"{directory}: {flag} is not a saved topic model (no {_META_FILE}); {hint}")
+    """Save the BERTopic model (safetensors) plus labels, centres, parameters and papers into ``directory``
+    (the folder's schema: :mod:`analysis.store`)."""
+    store.write(result, directory)
 
 
 def load_topics(directory: str | Path) -> TopicResult:
@@ -602,34 +519,22 @@ def load_topics(directory: str | Path) -> TopicResult:
     is the table of the papers they hold; their embeddings are not saved (they are in the embedding cache), so
     ``embeddings`` is None. Topics saved by an earlier version, without the parts an update needs, are refused
     with a one-line hint."""
-    directory = Path(directory)
-    check_model_dir(directory)
-    meta_path, papers_path = directory / _META_FILE, directory / _PAPERS_FILE
+    saved = store.read(directory)
     try:
-        meta = json.loads(meta_path.read_text())
-    except ValueError as error:
-        raise InputError(f"{meta_path}: corrupt saved topic model ({error})") from None
-    missing = [part for part in ("centroids", "broad_centroids", "terms") if part not in meta]
-    missing += [] if papers_path.is_file() else [_PAPERS_FILE]
-    if missing:
-        raise InputError(
-            f"{directory}: topics saved by an earlier version of digest-topics (no {', '.join(missing)}); "
-            "fit them again with run to save topics this version can update"
-        )
-    try:
-        topics, broad = (_with_label_source(pd.DataFrame(meta[level])) for level in ("topics", "broad"))
-        centres = _normalise(np.array([meta["centres"][str(t)] for t in topics["topic"]], dtype=np.float32))
-        centroids = np.array([meta["centroids"][str(t)] for t in topics["topic"]], dtype=np.float32)
-        broad_centroids = np.array(meta["broad_centroids"], dtype=np.float32)
-    except (ValueError, KeyError) as error:
-        raise InputError(f"{meta_path}: corrupt saved topic model ({error})") from None
-    model = load_bertopic(str(directory / "bertopic"))
-    try:
-        params = FitParams(**meta["params"])
+        params = FitParams(**saved.params)
     except TypeError:  # parameters under the names of an earlier version
-        raise InputError(
-            f"{directory}: topics saved by an earlier version of digest-topics (parameters "
-            f"{', '.join(sorted(meta['params']))}); fit them again with run to save topics this version can update"
-        ) from None
-    terms, papers = pd.DataFrame(meta["terms"]), pd.read_parquet(papers_path)
-    return TopicResult(papers, topics, broad, model, None, terms, centres, params, None, [], centroids, broad_centroids)
+        raise store.earlier_version(directory, f"parameters {', '.join(sorted(saved.params))}") from None
+    return TopicResult(
+        saved.papers,
+        saved.topics,
+        saved.broad,
+        saved.model,
+        None,
+        saved.terms,
+        _normalise(saved.centres),
+        params,
+        None,
+        [],
+        saved.centroids,
+        saved.broad_centroids,
+    )

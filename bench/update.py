@@ -110,7 +110,8 @@ June 2025, embedded by each run. Both runs end to end in a fresh process (PNG an
 | without the month's embedding (the same papers, the same model, in both) | {rest[0] / rest[1]:.2f}x |
 
 By stage (`RunResult.timings`; `embed` loads the embedding model and embeds the month's 100 papers, alike in both
-runs; `place` is the placement and the new-theme test, `fit` the topic fit; `static` the PNG and SVG):
+runs; `place` is the update stage (placement, the new-theme test, the map extended), `fit` the topic fit and `map` its
+map; `static` the PNG and SVG):
 
 {stages.round(2).to_markdown()}
 

@@ -1,4 +1,3 @@
-import dataclasses
 import subprocess
 import sys
 
@@ -111,35 +110,6 @@ def test_save_load_and_place_new_papers(tmp_path, seed_result, seed_papers):
     again = load_topics(tmp_path / "again")
     assert np.array_equal(again.centroids, saved.centroids) and np.array_equal(again.centres, saved.centres)
     assert np.array_equal(again.broad_centroids, seed_result.broad_centroids)
-
-
-def test_load_refuses_a_folder_that_is_not_a_model(tmp_path):
-    with pytest.raises(ValueError, match="not a saved topic model"):
-        load_topics(tmp_path)
-
-
-def test_topics_saved_by_an_earlier_version_are_refused_with_a_hint(tmp_path, seed_result):
-    import json
-    import shutil
-
-    seed_result.save(tmp_path / "model")
-    meta = json.loads((tmp_path / "model" / "digest_topics.json").read_text())
-    shutil.copytree(tmp_path / "model", tmp_path / "old")
-    (tmp_path / "old" / "papers.parquet").unlink()  # saved before the papers were kept
-    old_meta = {k: v for k, v in meta.items() if k not in ("centroids", "broad_centroids")}
-    (tmp_path / "old" / "digest_topics.json").write_text(json.dumps(old_meta))
-    with pytest.raises(ValueError) as refused:
-        load_topics(tmp_path / "old")
-    assert str(refused.value) == (
-        f"{tmp_path / 'old'}: topics saved by an earlier version of digest-topics (no centroids, broad_centroids, "
-        "papers.parquet); fit them again with run to save topics this version can update"
-    )
-    # parameters under the display names an earlier version saved them by
-    params = {"topic counts" if k == "counts_chosen_by" else k: v for k, v in meta["params"].items()}
-    renamed = dict(meta, params=params)
-    (tmp_path / "model" / "digest_topics.json").write_text(json.dumps(renamed))
-    with pytest.raises(ValueError, match=r"earlier version of digest-topics \(parameters clustering, embedding_model"):
-        load_topics(tmp_path / "model")
 
 
 def _cli(*args):
@@ -278,19 +248,6 @@ def test_topic_model_is_a_scikit_learn_estimator_that_saves_and_loads_as_one(see
     pd.testing.assert_frame_equal(loaded.topics_, model.topics_)
     placed = loaded.transform(seed_papers, embeddings=seed_result.embeddings)
     assert placed["topic"].tolist() == model.labels_.tolist()
-
-
-def test_a_list_column_is_saved_with_the_papers_also_after_an_update(tmp_path, seed_result):
-    # a table's list column (arXiv's categories) reads back from the saved Parquet as arrays, and an update
-    # then holds lists and arrays side by side: both are saved as lists
-    papers = seed_result.papers.assign(categories=[["cs.CL", "cs.LG"], ["cs.CV"]] * (len(seed_result.papers) // 2))
-    papers["categories"] = [np.array(v) if i % 3 else v for i, v in enumerate(papers["categories"])]
-    papers.loc[5, "categories"] = None
-    dataclasses.replace(seed_result, papers=papers).save(tmp_path / "model")
-    saved = load_topics(tmp_path / "model").papers["categories"]
-    assert [None if v is None else list(v) for v in saved[:6]] == [
-        ["cs.CL", "cs.LG"], ["cs.CV"], ["cs.CL", "cs.LG"], ["cs.CV"], ["cs.CL", "cs.LG"], None
-    ]  # fmt: skip
 
 
 def test_the_fit_and_placement_leave_the_embeddings_they_are_given_alone(seed_papers, seed_result):

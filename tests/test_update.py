@@ -388,3 +388,21 @@ def test_names_set_by_hand_survive_an_update_that_adopts(review, tmp_path):
     html = (tmp_path / "out" / "report.html").read_text()
     assert html.count("(named by hand)") == 2
     assert 'Marked "named by hand": 2 names set with digest-topics rename' in html
+
+
+def test_the_update_stage_returns_what_it_would_say_and_the_model_to_write(seed_result, seed_papers, capsys):
+    from analysis.update import update
+
+    # a later digest listing 30 of the saved papers again: each is placed onto its own topic
+    later = seed_papers.head(30).assign(digest="later")
+    found = update(seed_result, later, seed_result.embeddings[:30], history_vectors=seed_result.embeddings)
+    assert capsys.readouterr().out == ""  # said nothing: the lines are the caller's to say
+    novel = int(found.papers["novel"].sum())
+    assert found.messages[0] == (
+        f"placed 30 new papers onto {len(seed_result.topics)} saved topics, beside 186 saved papers; "
+        f"{novel} flagged as novel"
+    )
+    assert found.messages[1].startswith(f"new themes: {len(found.new_themes)}") and found.notes == []
+    assert found.papers["topic"].tolist()[186:] == seed_result.papers["topic"].tolist()[:30]
+    assert found.model.papers is found.papers and found.model.topics is seed_result.topics  # nothing adopted
+    assert found.coords.shape == (216, 2) and np.isfinite(found.coords).all()  # a map of all: the fit had none

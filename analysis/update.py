@@ -1,42 +1,48 @@
-"""Updates that keep the history: new papers placed onto saved topics, reported together with the papers those
-topics were saved with, and tested for new themes.
+"""The update: new papers placed onto saved topics, reported together with the papers those topics were saved
+with, tested for new themes, and (asked for) the new themes made topics; one stage, :func:`update` ->
+:class:`Update`.
 
-A saved model (:func:`analysis.topics.save_topics`) carries the table of its papers (ids, digests, dates,
-titles, abstracts, topics; the vectors stay in the embedding cache). :func:`update` places the new papers onto
-the saved topics, joins them to that table (``is_new`` tells them apart), and runs
-:func:`analysis.new_themes.find_new_themes` over both, so that trends, overlap and sizes cover the whole span
-and what is new comes first. :func:`adopt` makes the new themes topics of an updated model, so the next update
-tracks them by name.
+A saved model (:mod:`analysis.store`) carries the table of its papers (ids, digests, dates, titles, abstracts,
+topics, places on the map; the vectors stay in the embedding cache). :func:`update` places the new papers onto
+the saved topics (:func:`place`, the fit's own rule), joins them to that table (``is_new`` tells them apart),
+runs :func:`analysis.new_themes.find_new_themes` over both, so that trends, overlap and sizes cover the whole
+span and what is new comes first, extends the saved document map by the new papers, and with ``adopt`` makes
+the new themes topics of the model it returns (:func:`adopt_themes`), so the next update tracks them by name. What a
+user should know comes back as :attr:`Update.messages`, not printed.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from analysis._io import plural
 from analysis.columns import MAP_COLUMNS, TOPIC_COLUMNS, require
+from analysis.embeddings import Embedder, paper_texts
 from analysis.errors import InputError
 from analysis.labels import phrase_labels, with_keywords
 from analysis.levels import group_centres, unit_rows
-from analysis.new_themes import NewThemes, find_new_themes
+from analysis.levels import place as nearest_topics
+from analysis.new_themes import ALPHA, MIN_NEW_PAPERS, MIN_RATE_RATIO, NewThemes, find_new_themes
+from analysis.projection import extend_2d, project_2d
 from analysis.terms import N_TERMS, group_terms, group_weights, representative_titles
 
-__all__ = ["Update", "adopt", "this_update", "update"]
+__all__ = ["Update", "adopt_themes", "place", "this_update", "update"]
 
 
 @dataclass
 class Update:
-    """What :func:`update` found.
+    """What :func:`update` found and made.
 
     Attributes
     ----------
     papers : DataFrame
         The saved papers then the new ones, with their topics, ``is_new``, and ``new_theme`` (the new theme's
         number, or -1); the new ones also with ``topic_similarity`` and ``novel`` (see
-        :meth:`analysis.topics.TopicResult.assign`).
+        :func:`place`).
     vectors : ndarray
         One unit-length embedding per row of ``papers``.
     new_themes : DataFrame
@@ -54,6 +60,16 @@ class Update:
         has none (its papers were never placed on a map).
     weights : sparse matrix or None
         Each new theme's c-TF-IDF row in the saved model's vocabulary (None without new themes).
+    model : TopicResult
+        The topics to report and to save: the saved ones holding ``papers``, or with ``adopt`` the adopted
+        themes' too (its ``papers`` then give them their members).
+    coords : ndarray
+        Each paper's place on the document map: the saved papers where the reader left them, the new ones beside
+        their nearest neighbours (a map of all of them where the save has none).
+    messages : list of str
+        What the run says, in order: repeated papers left out, the placement, the new themes, adoption.
+    notes : list of str
+        Those of ``messages`` the report repeats (where the adopted themes' saved papers went).
     """
 
     papers: pd.DataFrame
@@ -64,13 +80,15 @@ class Update:
     repeated: int
     saved_map: np.ndarray | None = None
     weights: object = None
+    model: object = None
+    coords: np.ndarray | None = None
+    messages: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _theme_labels(saved, papers: pd.DataFrame, vectors: np.ndarray, theme: np.ndarray, centres: np.ndarray):
     """A label per new theme, made as the fitted topics' are (:func:`analysis.labels.phrase_labels`): the phrase
     most specific to its papers against the papers of each saved topic, never a saved topic's label."""
-    from analysis.embeddings import paper_texts
-
     n = len(centres)
     position = pd.Index(saved.topics["topic"]).get_indexer(papers["topic"])
     groups = np.where(theme >= 0, theme, n + position)
@@ -89,8 +107,6 @@ def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes
     """The new themes' table with a label (see :func:`_theme_labels`), top terms (in the saved model's
     vocabulary), the nearest saved topic and the titles of its new papers closest to its centre; with each
     theme's top ``(term, weight)`` pairs and its c-TF-IDF rows: ``(table, terms, weights)``."""
-    from analysis.embeddings import paper_texts
-
     table, n = found.table.copy(), len(found.table)
     members = found.theme >= 0
     texts = paper_texts(papers.loc[members])
@@ -115,14 +131,62 @@ def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes
     return table, terms, weights
 
 
+def place(saved, papers: pd.DataFrame, vectors: np.ndarray, *, client=None) -> pd.DataFrame:
+    """``papers`` (embedded as ``vectors``) each placed onto its ``saved`` topic by the rule the fit itself
+    assigned by: the nearest broad k-means centre, then the nearest fine one in it, so the papers the topics
+    were fitted on get their own topics back. Adds ``topic``, ``topic_label``, ``broad_topic``,
+    ``broad_topic_label``, ``topic_similarity`` (cosine to the topic's centre) and ``novel``: farther from its
+    topic than all but 2% of the fitted papers. With a Dask ``client``, the placement's blocks run on its
+    cluster."""
+    vectors = np.asarray(unit_rows(np.asarray(vectors)), dtype=np.float32)
+    map_blocks = None
+    if client is not None:
+        from analysis.dask_cluster import block_map
+
+        map_blocks = block_map(client)
+    # an adopted theme is a region of its own at the broad level (placed onto as its own broad topic was),
+    # though it is reported in the broad topic it joined
+    regions, region_of = saved.broad_centroids, saved.topics["broad_topic"].to_numpy(int)
+    adopted = np.flatnonzero(saved.topics["adopted"].to_numpy(bool)) if "adopted" in saved.topics else []
+    if len(adopted):
+        regions = np.vstack([regions, saved.centroids[adopted]])
+        region_of = region_of.copy()
+        region_of[adopted] = len(saved.broad_centroids) + np.arange(len(adopted))
+    nearest = nearest_topics(vectors, regions, saved.centroids, region_of, map_blocks)
+    similarity = np.einsum("ij,ij->i", vectors, saved.centres[nearest]) if len(vectors) else np.zeros(0)
+    out = papers.copy()
+    out["topic"] = saved.topics["topic"].to_numpy()[nearest].astype(int)
+    out["topic_label"] = saved.topics["label"].to_numpy()[nearest]
+    out["broad_topic"] = saved.topics["broad_topic"].to_numpy()[nearest].astype(int)
+    out["broad_topic_label"] = saved.topics["broad_topic_label"].to_numpy()[nearest]
+    out["topic_similarity"] = similarity.round(4)
+    out["novel"] = out["topic_similarity"] < saved.params.novelty_threshold
+    return out
+
+
 def update(
-    saved, papers: pd.DataFrame, vectors: np.ndarray, history_vectors: np.ndarray, *, seed: int = 42, client=None
+    saved,
+    papers: pd.DataFrame,
+    vectors: np.ndarray,
+    *,
+    seed: int = 42,
+    adopt: bool = False,
+    move_saved: bool = False,
+    history_vectors: np.ndarray | None = None,
+    embedder: Embedder | None = None,
+    client=None,
 ) -> Update:
     """Place ``papers`` (with their ``vectors``) onto the ``saved`` topics (a loaded
-    :class:`~analysis.topics.TopicResult` whose ``papers`` is its history, embedded as ``history_vectors``) and
-    test saved + new papers for new themes."""
+    :class:`~analysis.topics.TopicResult` whose ``papers`` is its history), test saved + new papers for new
+    themes, extend the saved map, and with ``adopt`` make the new themes topics (:func:`adopt_themes`; ``move_saved``
+    moves their saved papers too). ``history_vectors``: the saved papers' embeddings, by default embedded (from
+    the cache) with ``embedder``, the saved model's own by default. ``seed`` is the new-theme search's and, for
+    a save without a map, the map's."""
     require(papers, ["digest", "paper_id", "title", "abstract"], "an update's new papers")
     history = saved.papers
+    if history_vectors is None:
+        embedder = embedder or Embedder(saved.params.embedding_model, precision=saved.params.precision, client=client)
+        history_vectors = embedder.embed_papers(history)
     saved_map = None
     if set(MAP_COLUMNS) <= set(history.columns):
         saved_map = history[MAP_COLUMNS].to_numpy(dtype=float)
@@ -139,7 +203,7 @@ def update(
             "(were these digests added before?)"
         )
     papers, vectors = papers.loc[~repeated].reset_index(drop=True), np.asarray(vectors)[~repeated]
-    placed = saved.assign(papers, embeddings=vectors, client=client)
+    placed = place(saved, papers, vectors, client=client)
     combined = pd.concat([history.assign(is_new=False), placed.assign(is_new=True)], ignore_index=True, sort=False)
     # the topic of each paper's first report: kept from the save (topics saved before it: their topic), placed
     first = combined["first_topic"] if "first_topic" in combined else pd.Series(np.nan, index=combined.index)
@@ -152,7 +216,59 @@ def update(
     combined["new_theme"] = found.theme
     table, terms, weights = _describe(saved, combined, all_vectors, found)
     vectors = np.asarray(all_vectors, dtype=np.float32)  # no copy where they are float32 already
-    return Update(combined, vectors, table, terms, found, int(repeated.sum()), saved_map, weights)
+    result = Update(combined, vectors, table, terms, found, int(repeated.sum()), saved_map, weights)
+    result.messages = _placed_lines(result, len(saved.topics))
+    if adopt:
+        result.model, saved_members = adopt_themes(saved, result, move_saved=move_saved)
+        if len(table):
+            result.messages.append(
+                f"adopted {plural(len(table), 'new theme')} as topics of the model written to model/"
+            )
+        result.notes = [line for line in [_moves(saved_members, move_saved)] if line]
+        result.messages += result.notes
+    else:
+        result.model = dataclasses.replace(saved, papers=combined)
+    # the saved papers first, where the reader left them; a save without a map gets one
+    result.coords = (
+        extend_2d(saved_map, vectors) if saved_map is not None else project_2d(unit_rows(vectors), seed=seed)
+    )
+    return result
+
+
+def _placed_lines(result: Update, n_saved_topics: int) -> list[str]:
+    """What the run says about the placement and the new themes."""
+    new, themes = result.papers["is_new"], result.new_themes
+    lines = [f"{plural(result.repeated, 'paper')} already in the saved papers (same digest) left out"]
+    lines = lines if result.repeated else []
+    lines.append(
+        f"placed {plural(int(new.sum()), 'new paper')} onto {plural(n_saved_topics, 'saved topic')}, "
+        f"beside {plural(int((~new).sum()), 'saved paper')}; {int(result.papers['novel'].sum())} flagged as novel"
+    )
+    found = (
+        f" ({'; '.join(f'{t.label}, {t.new_papers} new papers' for t in themes.itertuples())})" if len(themes) else ""
+    )
+    lines.append(
+        f"new themes: {len(themes)}{found} "
+        f"(q < {ALPHA}, at least {MIN_NEW_PAPERS} new papers and {MIN_RATE_RATIO:g}x their share before)"
+    )
+    return lines
+
+
+def _moves(saved_members: pd.DataFrame, moved: bool) -> str:
+    """The line saying where the adopted themes' saved papers went (``moved``) or stayed."""
+    if saved_members.empty:
+        return ""
+    n = int(saved_members["papers"].sum())
+    where = "; ".join(
+        f"{theme}: " + ", ".join(f"{row.papers} from {row.topic_label}" for row in rows.itertuples())
+        for theme, rows in saved_members.groupby("theme", sort=False)
+    )
+    if moved:
+        return f"moved {plural(n, 'saved paper')} into the adopted themes (--move-saved): {where}"
+    return (
+        f"{plural(n, 'saved paper')} of the adopted themes keep their topics ({where}); "
+        "--move-saved moves them, rewriting those topics' history"
+    )
 
 
 def _parent(saved, centre: np.ndarray) -> int | None:
@@ -179,7 +295,7 @@ def _theme_row(theme, size: int) -> dict:
     }
 
 
-def adopt(saved, result: Update, *, move_saved: bool = False):
+def adopt_themes(saved, result: Update, *, move_saved: bool = False):
     """``saved`` with ``result``'s new themes as topics, numbered after the saved ones, and where each theme's
     saved papers are: ``(model, saved_members)``.
 
