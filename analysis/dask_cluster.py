@@ -1,8 +1,10 @@
 """Past one machine, on Dask: embedding and the placement of papers onto topics run as tasks on a cluster.
 
-The Dask backend of two stages that do not know Dask: :class:`analysis.embeddings.Embedder` hands it chunks of
-texts and a way to make an embedder on a worker (:func:`encode_chunks`), and the placement of
-:mod:`analysis.geometry` takes its :func:`block_map`. Each chunk of texts (``analysis.embeddings.CHUNK_SIZE``)
+A plug-in: the stages that can run on a cluster know only the two methods of a *cluster* object, and never import
+this module. :class:`DaskCluster` is that object for a ``distributed.Client`` (:func:`connect` yields one):
+:class:`analysis.embeddings.Embedder` hands its ``encode_chunks`` chunks of texts and a way to make an embedder
+on a worker, and the placement (:func:`analysis.update.place`, :mod:`analysis.geometry`) runs its blocks through
+its ``map_blocks``. Each chunk of texts (``analysis.embeddings.CHUNK_SIZE``)
 is one task; the client stores every chunk in its own
 embedding cache as it arrives, in the same format as a single-process run, so a run can be resumed without the
 cluster and the other way round. What stays on the client: loading the digests, fitting the topics on the
@@ -24,7 +26,7 @@ import numpy as np
 
 from analysis.errors import InputError
 
-__all__ = ["block_map", "check_cluster_args", "connect", "encode_chunks"]
+__all__ = ["DaskCluster", "block_map", "check_cluster_args", "connect", "encode_chunks"]
 
 _WORKER_MODELS: dict = {}  # per worker process: one loaded model per (model, precision)
 _WORKER_LOCK = threading.Lock()
@@ -39,8 +41,8 @@ def check_cluster_args(scheduler: str | None, workers: int | None) -> None:
 
 
 @contextlib.contextmanager
-def connect(scheduler: str | None = None, workers: int | None = None) -> Iterator[object | None]:
-    """A ``distributed.Client``: of the scheduler at ``scheduler``, or of a local cluster of ``workers``
+def connect(scheduler: str | None = None, workers: int | None = None) -> Iterator[DaskCluster | None]:
+    """A :class:`DaskCluster`: of the scheduler at ``scheduler``, or of a local cluster of ``workers``
     processes (closed afterwards); ``None`` when neither is given (one process, no Dask)."""
     check_cluster_args(scheduler, workers)
     if not scheduler and not workers:
@@ -54,14 +56,14 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         except OSError as error:
             raise InputError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({error})") from None
         with client:
-            yield client
+            yield DaskCluster(client)
         return
     threads = max(1, (os.cpu_count() or 1) // workers)
     with (
         LocalCluster(n_workers=workers, threads_per_worker=threads, dashboard_address=None) as local,
         Client(local) as client,
     ):
-        yield client
+        yield DaskCluster(client)
 
 
 def encode_on_worker(texts: list[str], make: Callable[[], object], name: Hashable) -> np.ndarray:
@@ -97,3 +99,18 @@ def block_map(client) -> Callable[..., list]:
         return client.gather(client.map(function, blocks, pure=False, **scattered))
 
     return run
+
+
+class DaskCluster:
+    """The cluster a run's stages are given (``cluster=``): :meth:`encode_chunks` for the embedder and
+    :attr:`map_blocks` for the placement, on the cluster of a ``distributed.Client``."""
+
+    def __init__(self, client):
+        self.client = client
+        self.map_blocks = block_map(client)
+
+    def encode_chunks(
+        self, chunks: list[list[str]], make: Callable[[], object], name: Hashable
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """``(index, vectors)`` of each chunk as it is done (see :func:`encode_chunks`)."""
+        return encode_chunks(self.client, chunks, make, name)

@@ -231,9 +231,10 @@ class Embedder:
         ``"auto"`` (see :func:`choose_precision`), ``"int8"``, ``"bf16"`` or ``"fp32"`` (PyTorch, the reference).
     cache
         Cache directory; ``None`` for ``embeddings/`` in :func:`cache_dir`, ``False`` for no cache.
-    client
-        A ``distributed.Client``: texts are embedded chunk by chunk as tasks on its cluster (see
-        :mod:`analysis.dask_cluster`), and cached here as they arrive. ``None``: in this process.
+    cluster
+        Where chunks of texts are embedded: an object whose ``encode_chunks(chunks, make, name)`` yields
+        ``(index, vectors)`` per chunk as it is done (:class:`analysis.dask_cluster.DaskCluster`, on Dask), each
+        cached here as it arrives. ``None``: in this process.
 
     Attributes
     ----------
@@ -247,9 +248,9 @@ class Embedder:
     ((1, 384), 1.0)
     """
 
-    def __init__(self, model: str | os.PathLike | None = None, *, precision: str = "auto", cache=None, client=None):
+    def __init__(self, model: str | os.PathLike | None = None, *, precision: str = "auto", cache=None, cluster=None):
         self.model = str(model) if model is not None else DEFAULT_MODEL
-        self.client = client
+        self.cluster = cluster
         self.precision = choose_precision(precision, self.model)
         self.cache = (
             None if cache is False else EmbeddingCache(Path(cache or cache_dir() / "embeddings") / self.cache_key)
@@ -325,16 +326,14 @@ class Embedder:
         return np.vstack([found[k] for k in keys], dtype=np.float32)  # one copy, not two
 
     def _encode_missing(self, missing: list[str], text_of: dict[str, str], found: dict[str, np.ndarray]) -> None:
-        """Encode the texts of ``missing`` keys chunk by chunk (on the Dask cluster of ``client``, if any),
+        """Encode the texts of ``missing`` keys chunk by chunk (on the ``cluster``, if any),
         caching each chunk as soon as it is done."""
         missing = sorted(missing, key=lambda k: -len(text_of[k]))  # longest first, as in sentence-transformers
         chunks = [missing[start : start + CHUNK_SIZE] for start in range(0, len(missing), CHUNK_SIZE)]
         texts = ([text_of[k] for k in chunk] for chunk in chunks)
-        if self.client is not None:
-            from analysis.dask_cluster import encode_chunks
-
+        if self.cluster is not None:
             make = functools.partial(Embedder, self.model, precision=self.precision, cache=False)
-            done = encode_chunks(self.client, list(texts), make, name=(self.model, self.precision))
+            done = self.cluster.encode_chunks(list(texts), make, name=(self.model, self.precision))
         else:
             done = enumerate(map(self.encode, texts))
         with _progress(len(missing)) as bar:

@@ -269,8 +269,8 @@ def run(paths, out: str | Path, options: RunOptions | None = None, *, log=print,
     model = o.embedding_model or (saved.params.embedding_model if saved else None)
     precision = o.precision or (saved.params.precision if saved else "auto")
     embedder = Embedder(model, precision=precision)  # a precision that cannot run fails here, before any work
-    with atomic_dir(out) as staging, connect(o.scheduler, o.workers) as client, contextlib.ExitStack() as later:
-        embedder.client = client
+    with atomic_dir(out) as staging, connect(o.scheduler, o.workers) as cluster, contextlib.ExitStack() as later:
+        embedder.cluster = cluster
         browser = None
 
         def start_browser(n_new: int) -> None:
@@ -286,7 +286,7 @@ def run(paths, out: str | Path, options: RunOptions | None = None, *, log=print,
         namer = Namer(o.namer, o.namer_model, cache=cache_dir() / "names") if o.namer else None
         inputs = ", ".join(map(str, paths))
         result = analyse(
-            papers, vectors, o, saved=saved, embedder=embedder, client=client, log=log, clock=clock, namer=namer,
+            papers, vectors, o, saved=saved, embedder=embedder, cluster=cluster, log=log, clock=clock, namer=namer,
             inputs=inputs,
         )  # fmt: skip
         result.write(staging)
@@ -322,7 +322,7 @@ def analyse(
     *,
     saved: TopicResult | None = None,
     embedder: Embedder | None = None,
-    client=None,
+    cluster=None,
     log=print,
     clock: Stopwatch | None = None,
     namer: Namer | None = None,
@@ -341,7 +341,7 @@ def analyse(
     notes = []  # what an update changed in the saved review, for the log (already said) and the report
     if saved is not None:
         found = update(
-            saved, papers, vectors, seed=seed, adopt=adopt, move_saved=o.move_saved, embedder=embedder, client=client
+            saved, papers, vectors, seed=seed, adopt=adopt, move_saved=o.move_saved, embedder=embedder, cluster=cluster
         )
         for line in found.messages:
             log(line)

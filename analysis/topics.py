@@ -141,7 +141,7 @@ class TopicResult:
         *,
         embedder: Embedder | None = None,
         embeddings: np.ndarray | None = None,
-        client=None,
+        cluster=None,
     ) -> pd.DataFrame:
         """The papers with each placed onto its topic (:func:`analysis.update.place`): the nearest k-means
         centre, the rule the fit itself assigned by, so the papers the topics were fitted on get their own
@@ -150,13 +150,15 @@ class TopicResult:
         of the fitted papers.
 
         ``embeddings`` (one row per paper, from the fitted embedding model) skip embedding; by default the
-        papers are embedded with the fit's model and precision. With a Dask ``client``, embedding and placement
-        run on its cluster.
+        papers are embedded with the fit's model and precision. With a ``cluster``
+        (:class:`analysis.dask_cluster.DaskCluster`), embedding and placement run on it.
         """
         if embeddings is None:
-            embedder = embedder or Embedder(self.params.embedding_model, precision=self.params.precision, client=client)
+            embedder = embedder or Embedder(
+                self.params.embedding_model, precision=self.params.precision, cluster=cluster
+            )
             embeddings = embedder.embed_papers(papers)
-        return place(self, papers, embeddings, client=client)
+        return place(self, papers, embeddings, cluster=cluster)
 
     def save(self, directory: str | Path) -> None:
         """Write these topics into ``directory`` (see :func:`save_topics`)."""

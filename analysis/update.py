@@ -131,19 +131,15 @@ def _describe(saved, papers: pd.DataFrame, vectors: np.ndarray, found: NewThemes
     return table, terms, weights
 
 
-def place(saved, papers: pd.DataFrame, vectors: np.ndarray, *, client=None) -> pd.DataFrame:
+def place(saved, papers: pd.DataFrame, vectors: np.ndarray, *, cluster=None) -> pd.DataFrame:
     """``papers`` (embedded as ``vectors``) each placed onto its ``saved`` topic by the rule the fit itself
     assigned by: the nearest broad k-means centre, then the nearest fine one in it, so the papers the topics
     were fitted on get their own topics back. Adds ``topic``, ``topic_label``, ``broad_topic``,
     ``broad_topic_label``, ``topic_similarity`` (cosine to the topic's centre) and ``novel``: farther from its
-    topic than all but 2% of the fitted papers. With a Dask ``client``, the placement's blocks run on its
-    cluster."""
+    topic than all but 2% of the fitted papers. With a ``cluster`` (:class:`analysis.dask_cluster.DaskCluster`),
+    the placement's blocks run through its ``map_blocks``."""
     vectors = np.asarray(unit_rows(np.asarray(vectors)), dtype=np.float32)
-    map_blocks = None
-    if client is not None:
-        from analysis.dask_cluster import block_map
-
-        map_blocks = block_map(client)
+    map_blocks = None if cluster is None else cluster.map_blocks
     # an adopted theme is a region of its own at the broad level (placed onto as its own broad topic was),
     # though it is reported in the broad topic it joined
     regions, region_of = saved.broad_centroids, saved.topics["broad_topic"].to_numpy(int)
@@ -174,7 +170,7 @@ def update(
     move_saved: bool = False,
     history_vectors: np.ndarray | None = None,
     embedder: Embedder | None = None,
-    client=None,
+    cluster=None,
 ) -> Update:
     """Place ``papers`` (with their ``vectors``) onto the ``saved`` topics (a loaded
     :class:`~analysis.topics.TopicResult` whose ``papers`` is its history), test saved + new papers for new
@@ -185,7 +181,7 @@ def update(
     require(papers, ["digest", "paper_id", "title", "abstract"], "an update's new papers")
     history = saved.papers
     if history_vectors is None:
-        embedder = embedder or Embedder(saved.params.embedding_model, precision=saved.params.precision, client=client)
+        embedder = embedder or Embedder(saved.params.embedding_model, precision=saved.params.precision, cluster=cluster)
         history_vectors = embedder.embed_papers(history)
     saved_map = None
     if set(MAP_COLUMNS) <= set(history.columns):
@@ -203,7 +199,7 @@ def update(
             "(were these digests added before?)"
         )
     papers, vectors = papers.loc[~repeated].reset_index(drop=True), np.asarray(vectors)[~repeated]
-    placed = place(saved, papers, vectors, client=client)
+    placed = place(saved, papers, vectors, cluster=cluster)
     combined = pd.concat([history.assign(is_new=False), placed.assign(is_new=True)], ignore_index=True, sort=False)
     # the topic of each paper's first report: kept from the save (topics saved before it: their topic), placed
     first = combined["first_topic"] if "first_topic" in combined else pd.Series(np.nan, index=combined.index)

@@ -10,7 +10,7 @@ from helpers import DATA, SEED_A, SEED_B
 
 import analysis.dask_cluster as cluster_module
 from analysis import embeddings, geometry
-from analysis.dask_cluster import block_map, check_cluster_args
+from analysis.dask_cluster import DaskCluster, block_map, check_cluster_args
 from analysis.pipeline import run
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is part of the dev install")
@@ -84,6 +84,8 @@ def test_a_worker_with_several_threads_embeds_chunks_side_by_side(tmp_path, monk
         distributed.LocalCluster(n_workers=1, threads_per_worker=3, dashboard_address=None) as local,
         distributed.Client(local) as client,
     ):
-        on_cluster = embeddings.Embedder(precision="int8", cache=False, client=client).embed_papers(papers)
+        on_cluster = embeddings.Embedder(precision="int8", cache=False, cluster=DaskCluster(client)).embed_papers(
+            papers
+        )
         assert sum(client.run(lambda: len(cluster_module._WORKER_MODELS)).values()) == 1  # one model, shared
     assert np.array_equal(alone, on_cluster)

@@ -245,3 +245,28 @@ def test_the_progress_bar_is_a_widget_in_a_notebook_and_never_stderr_there(monke
     with embeddings._progress(1000) as bar:  # a notebook without ipywidgets: no bar
         bar.update(1000)
     assert bar.disable and capsys.readouterr().err == ""
+
+
+def test_any_object_with_encode_chunks_is_a_cluster_the_embedder_runs_on(tmp_path, monkeypatch):
+    """The cluster is a plug-in: the embedder calls its encode_chunks and caches each chunk as it comes back,
+    in whatever order (here the last first), with the vectors of a run in this process."""
+    from analysis import embeddings
+    from analysis.embeddings import Embedder
+
+    class Backwards:
+        def __init__(self):
+            self.calls = []
+
+        def encode_chunks(self, chunks, make, name):
+            self.calls.append((len(chunks), name))
+            local = make()
+            return ((i, local.encode(chunks[i])) for i in reversed(range(len(chunks))))
+
+    monkeypatch.setattr(embeddings, "CHUNK_SIZE", 2)
+    texts = ["KV caches for long contexts.", "A robot arm grasps cups.", "Diffusion for video.", "Tokenizers."]
+    cluster = Backwards()
+    embedder = Embedder(precision="fp32", cache=tmp_path, cluster=cluster)
+    vectors = embedder.embed(texts)
+    assert cluster.calls == [(2, (embedder.model, "fp32"))]
+    assert np.array_equal(vectors, Embedder(precision="fp32", cache=False).embed(texts))
+    assert len(list(tmp_path.rglob("*.npz"))) == 2  # one shard per chunk
