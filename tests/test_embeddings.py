@@ -270,3 +270,31 @@ def test_any_object_with_encode_chunks_is_a_cluster_the_embedder_runs_on(tmp_pat
     assert cluster.calls == [(2, (embedder.model, "fp32"))]
     assert np.array_equal(vectors, Embedder(precision="fp32", cache=False).embed(texts))
     assert len(list(tmp_path.rglob("*.npz"))) == 2  # one shard per chunk
+
+
+def test_the_cache_is_bounded_and_drops_the_shards_used_least_recently(tmp_path, monkeypatch):
+    import os
+
+    from analysis.embeddings import EmbeddingCache, cache_limit
+
+    rng = np.random.default_rng(0)
+    vectors = {name: rng.normal(size=(4, 8)).astype(np.float32) for name in "abc"}
+    keys = {name: [f"{name}{i}" for i in range(4)] for name in "abc"}
+    cache = EmbeddingCache(tmp_path, limit=10**9)
+    for stamp, name in enumerate("ab"):  # a stored first, then b
+        cache.store(keys[name], vectors[name])
+        for shard in tmp_path.glob("*.npz"):
+            if shard.stat().st_mtime_ns > 10**9:
+                os.utime(shard, ns=(stamp * 10**9, stamp * 10**9))
+    one = sum(f.stat().st_size for f in tmp_path.iterdir()) // 2  # a shard with its key list
+    assert cache.load(keys["a"]).keys() == set(keys["a"])  # a is used: now the most recent
+    bounded = EmbeddingCache(tmp_path, limit=2 * one + one // 2)  # room for two shards
+    bounded.store(keys["c"], vectors["c"])
+    bounded.evict()
+    assert sorted(bounded.load([*keys["a"], *keys["b"], *keys["c"]])) == [*keys["a"], *keys["c"]]  # b went
+    assert len(list(tmp_path.glob("*.npz"))) == len(list(tmp_path.glob("*.keys"))) == 2  # with its key list
+    monkeypatch.setenv("ANALYSIS_EMBEDDING_CACHE_GB", "0.5")
+    assert cache_limit() == 500_000_000
+    monkeypatch.setenv("ANALYSIS_EMBEDDING_CACHE_GB", "lots")
+    with pytest.raises(ValueError, match=r"^ANALYSIS_EMBEDDING_CACHE_GB='lots': give the cache's bound as a positive"):
+        cache_limit()
