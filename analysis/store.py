@@ -143,4 +143,14 @@ def read(directory: str | Path) -> Saved:
         raise InputError(f"{meta_path}: corrupt saved topic model ({error})") from None
     model = load_bertopic(str(directory / "bertopic"))
     terms, papers = pd.DataFrame(meta["terms"]), pd.read_parquet(papers_path)
-    return Saved(papers, topics, broad, model, terms, centres, centroids, broad_centroids, meta["params"])
+    return Saved(
+        papers=papers,
+        topics=topics,
+        broad=broad,
+        model=model,
+        terms=terms,
+        centres=centres,
+        centroids=centroids,
+        broad_centroids=broad_centroids,
+        params=meta["params"],
+    )

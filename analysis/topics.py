@@ -343,18 +343,18 @@ class TopicModel(BaseEstimator):
         )
         terms = terms_frame(model, topics)
         self.result_ = TopicResult(
-            out,
-            topics,
-            broad_table,
-            model,
-            vectors,
-            terms,
-            centres,
-            params,
-            counts,
-            messages,
-            nested.cluster_centers_[cluster_of],
-            nested.broad_centers_,
+            papers=out,
+            topics=topics,
+            broad=broad_table,
+            model=model,
+            embeddings=vectors,
+            terms=terms,
+            centres=centres,
+            params=params,
+            granularity=counts,
+            messages=messages,
+            centroids=nested.cluster_centers_[cluster_of],
+            broad_centroids=nested.broad_centers_,
         )
         return self
 
@@ -527,16 +527,14 @@ def load_topics(directory: str | Path) -> TopicResult:
     except TypeError:  # parameters under the names of an earlier version
         raise store.earlier_version(directory, f"parameters {', '.join(sorted(saved.params))}") from None
     return TopicResult(
-        saved.papers,
-        saved.topics,
-        saved.broad,
-        saved.model,
-        None,
-        saved.terms,
-        _normalise(saved.centres),
-        params,
-        None,
-        [],
-        saved.centroids,
-        saved.broad_centroids,
+        papers=saved.papers,
+        topics=saved.topics,
+        broad=saved.broad,
+        model=saved.model,
+        embeddings=None,
+        terms=saved.terms,
+        centres=_normalise(saved.centres),
+        params=params,
+        centroids=saved.centroids,
+        broad_centroids=saved.broad_centroids,
     )

@@ -212,7 +212,16 @@ def update(
     combined["new_theme"] = found.theme
     table, terms, weights = _describe(saved, combined, all_vectors, found)
     vectors = np.asarray(all_vectors, dtype=np.float32)  # no copy where they are float32 already
-    result = Update(combined, vectors, table, terms, found, int(repeated.sum()), saved_map, weights)
+    result = Update(
+        papers=combined,
+        vectors=vectors,
+        new_themes=table,
+        terms=terms,
+        test=found,
+        repeated=int(repeated.sum()),
+        saved_map=saved_map,
+        weights=weights,
+    )
     result.messages = _placed_lines(result, len(saved.topics))
     if adopt:
         result.model, saved_members = adopt_themes(saved, result, move_saved=move_saved)

@@ -201,17 +201,6 @@ def test_relabelling_returns_a_copy_and_leaves_the_result_alone(seed_result):
         relabel_topics(seed_result, {99: "x"})
 
 
-def test_level_terms_do_not_depend_on_how_many_papers_are_counted_at_once(seed_result, seed_papers, monkeypatch):
-    from analysis import terms
-
-    texts = (seed_papers["title"] + ". " + seed_papers["abstract"]).tolist()
-    broad = seed_result.papers["broad_topic"].to_numpy()
-    whole = terms.group_terms(seed_result.model, texts, broad, 30)
-    monkeypatch.setattr(terms, "TERM_CHUNK", 7)
-    assert terms.group_terms(seed_result.model, texts, broad, 30) == whole
-    assert [t for t, _ in whole[0][:10]] == seed_result.broad["top_terms"].iat[0].split("; ")
-
-
 def test_topic_model_is_an_estimator_whose_fit_is_fit_topics(seed_result, seed_papers):
     from analysis import TopicModel
 
