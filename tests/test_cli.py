@@ -70,6 +70,7 @@ def test_one_digest_one_paper_grammar(tmp_path):
         (["--out", "{tmp}/o", "--name", "x.txt=X"], "x.txt: no input file or digest has this name"),
     ],
 )
+@pytest.mark.slow
 def test_argument_mistakes_fail_before_any_work(tmp_path, args, message):
     (tmp_path / "file.txt").write_text("mine")
     (tmp_path / "run" / "model").mkdir(parents=True)

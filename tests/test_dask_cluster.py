@@ -25,6 +25,7 @@ def cluster():
         yield local, client
 
 
+@pytest.mark.slow
 def test_a_run_on_a_cluster_equals_the_run_in_one_process(tmp_path, cluster, monkeypatch):
     local, client = cluster
     run([DATA], tmp_path / "one", seed=42, static=False, log=lambda m: None)
@@ -73,6 +74,7 @@ def test_cluster_arguments_are_checked_before_any_work():
     assert result.returncode == 2 and "--workers: expected a whole number of at least 1" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_worker_with_several_threads_embeds_chunks_side_by_side(tmp_path, monkeypatch):
     """One worker process, three threads, chunks of 16 texts: several chunks run at once on one model."""
     from analysis import load_digests

@@ -78,6 +78,7 @@ def _load_or_digest_error(folder, suffix: str, data: bytes) -> None:
     assert frame["title"].str.len().gt(0).all() and frame["abstract"].str.len().gt(0).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["bytes", "text", "lines", "structured"])
 def test_any_file_loads_or_fails_with_a_digest_error(kind, tmp_path_factory):
     folder = tmp_path_factory.mktemp(f"fuzz-{kind}")

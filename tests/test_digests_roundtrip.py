@@ -2,6 +2,7 @@
 
 import textwrap
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -55,6 +56,7 @@ def pages(draw):
     return papers, text.replace("\n", newline).encode(encoding)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(pages())
 def test_rendered_page_parses_back_unchanged(tmp_path_factory, page):

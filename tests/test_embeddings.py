@@ -183,6 +183,7 @@ def test_precision_choice(monkeypatch):
         choose_precision("int8")
 
 
+@pytest.mark.slow
 def test_int8_is_close_to_fp32_repeatable_cached_apart_and_runs_without_torch(seed_papers, tmp_path):
     texts = (seed_papers["title"] + ". " + seed_papers["abstract"]).tolist()
     fast, reference = Embedder(precision="int8", cache=tmp_path), Embedder(precision="fp32", cache=tmp_path)
@@ -202,6 +203,7 @@ def test_int8_is_close_to_fp32_repeatable_cached_apart_and_runs_without_torch(se
     assert done.stdout.split("\n")[0] == "(3, 384) False"
 
 
+@pytest.mark.slow
 def test_a_corrupt_int8_build_is_rebuilt_never_loaded(tmp_path, monkeypatch):
     monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(tmp_path))
     embedder = Embedder(precision="int8", cache=False)

@@ -13,6 +13,7 @@ from analysis._io import evict_least_recent
 from analysis.errors import NoBrowserError
 
 
+@pytest.mark.slow
 def test_one_tab_export_draws_what_kaleidos_own_path_draws(tmp_path):
     import plotly.io as pio
 

@@ -31,6 +31,7 @@ def seed_figures(seed_result):
     return build_figures(r.papers, r.topics, r.terms, r.centres, overlap_tables(r.papers), coords)
 
 
+@pytest.mark.slow
 def test_seed_figures(seed_figures, seed_result):
     assert list(seed_figures) == SEED_FIGURES
     assert all(isinstance(f, go.Figure) for f in seed_figures.values())

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 from helpers import DATA, ROOT
 
 HEAVY = ("torch", "transformers", "umap", "numba", "plotly.figure_factory", "jsonschema")
@@ -16,6 +17,7 @@ def _python(code: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_bertopic_is_imported_without_torch_umap_or_plotting_yet_all_of_it_works():
     seen = _python(
         "import json, sys\n"
@@ -40,6 +42,7 @@ def test_bertopic_is_imported_without_torch_umap_or_plotting_yet_all_of_it_works
     ]
 
 
+@pytest.mark.slow
 def test_a_warm_run_imports_nothing_heavy(seed_result, tmp_path):
     # seed_result filled this session's cache with the seeds' vectors; the run below only reads them
     loaded = _python(
@@ -51,6 +54,7 @@ def test_a_warm_run_imports_nothing_heavy(seed_result, tmp_path):
     assert loaded == []
 
 
+@pytest.mark.slow
 def test_torch_imported_after_bertopic_does_not_load_its_plotting():
     # torch's import asks every loaded module for its file; the deferred plotting package must answer without
     # loading UMAP and numba (6 s of an update, whose month is embedded after the saved model is loaded)
@@ -63,6 +67,7 @@ def test_torch_imported_after_bertopic_does_not_load_its_plotting():
     assert seen == []
 
 
+@pytest.mark.slow
 def test_a_warm_update_imports_nothing_heavy_and_extends_the_saved_map(seed_result, tmp_path):
     # seed_result cached both seed digests' vectors: the update below embeds nothing and makes no new map
     first, second = sorted(DATA.glob("*.txt"))

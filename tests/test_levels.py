@@ -31,6 +31,7 @@ def _nested_groups(n_broad=4, per_broad=5, n_points=30, dim=64, seed=0):
     return points / np.linalg.norm(points, axis=1, keepdims=True), truth
 
 
+@pytest.mark.slow
 def test_counts_found_on_planted_two_level_structure():
     vectors, _ = _nested_groups()
     counts = choose_counts(vectors, seed=0)
@@ -61,6 +62,7 @@ def test_k_means_on_data_without_topics_repeats_under_noise():
         assert reproducibility(_noisy(reference, rng), k, seed=0) == reproducibility(reference, k, seed=0)
 
 
+@pytest.mark.slow
 def test_seed_counts_hold_under_noise_at_the_level_of_arithmetic(seed_result):
     """Another CPU's last digits must not change the number of themes: the seeds with noise of 1e-6 per
     coordinate get the counts of the seeds as they are (before the fix, 3 of 10 such draws did)."""

@@ -116,6 +116,7 @@ def test_good_answers_name_every_topic_and_are_marked_llm(seed_result, tmp_path)
     ],
     ids=["garbage", "overlong", "unrelated", "no-name", "invalid-json", "500", "404", "slow"],
 )
+@pytest.mark.slow
 def test_refused_answers_keep_the_phrase_labels(seed_result, tmp_path, answer):
     with chat_server(answer) as server:
         named, lines = _run(seed_result, server, tmp_path, timeout=0.5)

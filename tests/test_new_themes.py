@@ -51,6 +51,7 @@ def test_a_planted_subject_of_a_tenth_of_the_month_is_one_theme_of_its_own_paper
     assert found.candidates["granularity"].min() == round(N_OLD_TOPICS * 900 / 600)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(5))
 def test_a_month_without_a_new_subject_reports_none(seed):
     vectors, is_new, _ = _month(seed)

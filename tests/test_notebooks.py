@@ -25,6 +25,7 @@ def test_committed_without_outputs_and_paired(path):
     assert [c.source for c in paired.cells] == [c.source for c in nbformat.reads(path.read_text(), as_version=4).cells]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_on_the_seeds(path, tmp_path, monkeypatch):
     import papermill
@@ -52,6 +53,7 @@ def test_notebook_runs_on_the_seeds(path, tmp_path, monkeypatch):
     assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"]  # no red boxes in nbconvert
 
 
+@pytest.mark.slow
 def test_papermill_runs_a_notebook_on_other_digests(tmp_path):
     import papermill
 
@@ -78,6 +80,7 @@ def test_papermill_runs_a_notebook_on_other_digests(tmp_path):
     assert len(written) == 9 and set(written["digest"]) == {"week"}
 
 
+@pytest.mark.slow
 def test_the_readme_papermill_command_runs_as_written(tmp_path):
     import re
     import subprocess

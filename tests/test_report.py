@@ -40,6 +40,7 @@ def run_dir(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_run_writes_every_output(run_dir):
     papers = pd.read_csv(run_dir / "papers.csv")
     assert len(papers) == 189 and set(EVIL_TITLES) <= set(papers["title"])
@@ -60,6 +61,7 @@ def test_report_escapes_digest_text(run_dir):
     assert "<script src=" not in html and "<link" not in html  # everything inlined
 
 
+@pytest.mark.slow
 def test_report_renders_every_figure_offline_in_chromium(run_dir):
     from playwright.sync_api import sync_playwright
 

@@ -111,6 +111,7 @@ def _png_size(path) -> tuple[int, int]:
     return struct.unpack(">II", path.read_bytes()[16:24])
 
 
+@pytest.mark.slow
 def test_static_figures_are_at_most_4000_px(year, tmp_path):
     if find_browser() is None:
         pytest.skip("no Chromium here: apt-get install chromium")

@@ -70,6 +70,7 @@ def test_same_seed_same_topics_and_other_seed_runs(seed_papers, seed_result):
     assert again.papers.equals(seed_result.papers) and again.topics.equals(seed_result.topics)
 
 
+@pytest.mark.slow
 def test_counts_depend_on_the_papers_not_on_the_seed(seed_papers, seed_result):
     # before the counts had their own random stream, seeds 1, 2 and 3 gave 17, 14 and 12 fine topics
     for seed in (1, 2, 3):
@@ -116,6 +117,7 @@ def _cli(*args):
     return subprocess.run([sys.executable, "-m", "analysis", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_cli_run_is_byte_identical_across_processes(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     for out in (first, second):
@@ -138,6 +140,7 @@ def test_cli_run_is_byte_identical_across_processes(tmp_path):
     assert "found " in result.stdout
 
 
+@pytest.mark.slow
 def test_cli_run_places_onto_a_saved_model(tmp_path):
     assert _cli("run", DATA, "--out", tmp_path / "fit").returncode == 0
     new = tmp_path / "new.csv"
@@ -174,6 +177,7 @@ def test_cli_run_places_onto_a_saved_model(tmp_path):
     assert not (tmp_path / "other").exists()
 
 
+@pytest.mark.slow
 def test_cli_run_refusal_writes_nothing(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("name\nx\n")
@@ -201,6 +205,7 @@ def test_relabelling_returns_a_copy_and_leaves_the_result_alone(seed_result):
         relabel_topics(seed_result, {99: "x"})
 
 
+@pytest.mark.slow
 def test_topic_model_is_an_estimator_whose_fit_is_fit_topics(seed_result, seed_papers):
     from analysis import TopicModel
 

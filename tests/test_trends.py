@@ -45,6 +45,7 @@ def test_planted_rising_and_falling_topics_are_found_and_nothing_else(seed):
     assert trends.table["trend"].iloc[:2].tolist() == ["rising", "falling"]  # significant trends lead
 
 
+@pytest.mark.slow
 def test_a_steady_review_puts_about_the_stated_share_of_its_topics_on_the_watch_list():
     """WATCH_RULES state about 10% (two tests at 5%): over 40 planted steady reviews (320 topics, over-dispersed
     between months) the share listed is that, give or take three standard errors (1.7 points): neither a test
@@ -60,6 +61,7 @@ def test_a_steady_review_puts_about_the_stated_share_of_its_topics_on_the_watch_
     assert steady["watch"].equals((steady["p_value"] < WATCH_P) | (steady["p_last"] < WATCH_P))
 
 
+@pytest.mark.slow
 def test_a_rising_topic_reaches_the_watch_list_before_it_is_significant():
     """The planted rise (3% to 15% over 18 months), reviewed month by month from the 4th: it is on the watch list
     in an earlier month than the one it is first called rising, for most seeds."""

@@ -65,6 +65,7 @@ def planted_update(review):
     return _update(review[0], "planted.csv", "planted")
 
 
+@pytest.mark.slow
 def test_an_update_reports_over_the_saved_months_and_the_new_ones(review, planted_update):
     folder, _ = review
     result, messages = planted_update
@@ -149,6 +150,7 @@ def test_the_report_shows_each_topics_new_papers_against_before(review, planted_
     assert f"{folder / 'planted.csv'} (this update); the saved review&#39;s: {folder / 'saved.csv'}" in report
 
 
+@pytest.mark.slow
 def test_a_month_without_a_new_subject_reports_none(review):
     folder, _ = review
     _, messages = _update(folder, "null.csv", "null")
@@ -159,6 +161,7 @@ def test_a_month_without_a_new_subject_reports_none(review):
     assert "No new theme" in (folder / "null" / "report.html").read_text()
 
 
+@pytest.mark.slow
 def test_adopted_themes_are_topics_the_next_update_tracks(review, planted_update):
     folder, planted_ids = review
     _, messages = _update(folder, "planted.csv", "adopted", adopt=True)
@@ -199,6 +202,7 @@ def test_adopted_themes_are_topics_the_next_update_tracks(review, planted_update
     assert f"{stay} saved papers of the adopted themes keep their topics (" in "\n".join(messages)
 
 
+@pytest.mark.slow
 def test_moving_saved_papers_into_an_adopted_theme_is_asked_for_and_said(review, planted_update):
     folder, _ = review
     _, messages = _update(folder, "planted.csv", "moved", adopt=True, move_saved=True)
@@ -217,6 +221,7 @@ def test_moving_saved_papers_into_an_adopted_theme_is_asked_for_and_said(review,
     assert line.replace("&", "&amp;") in (folder / "moved" / "report.html").read_text()
 
 
+@pytest.mark.slow
 def test_an_adopted_theme_is_not_found_again_the_next_month(review, tmp_path):
     folder, planted_ids = review
     _update(folder, "planted.csv", "adopted-next", adopt=True)
@@ -239,6 +244,7 @@ def test_an_adopted_theme_is_not_found_again_the_next_month(review, tmp_path):
     assert new["topic_label"].isin(adopted["label"]).mean() >= 0.6  # its papers are placed on the adopted topic
 
 
+@pytest.mark.slow
 def test_a_period_given_to_an_update_is_used_said_and_kept(review, tmp_path):
     folder, _ = review
     result, messages = _update(folder, "null.csv", tmp_path / "by-month", period="month")
@@ -255,6 +261,7 @@ def test_a_period_given_to_an_update_is_used_said_and_kept(review, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_a_skipped_month_is_one_warning_line(review, tmp_path):
     folder, _ = review
     february = pd.read_csv(folder / "null.csv", dtype=str)
@@ -268,6 +275,7 @@ def test_a_skipped_month_is_one_warning_line(review, tmp_path):
     assert line in messages and line in result.notes
 
 
+@pytest.mark.slow
 def test_papers_already_saved_are_not_added_twice(review):
     folder, _ = review
     saved = pd.read_csv(folder / "saved" / "papers.csv")
@@ -302,6 +310,7 @@ def test_saved_history_round_trips_with_mixed_columns(tmp_path, seed_result):
     assert np.array_equal(history["topic"].to_numpy(), papers["topic"].to_numpy())
 
 
+@pytest.mark.slow
 def test_the_readme_living_review_commands_run_as_written(tmp_path):
     """The README's fetch-and-update commands, in a copy of examples/, fetching from a replay of recorded API days."""
     import os
@@ -330,6 +339,7 @@ def test_the_readme_living_review_commands_run_as_written(tmp_path):
     assert len(load_topics(tmp_path / "review-2025-06" / "model").papers) == 1202
 
 
+@pytest.mark.slow
 def test_the_image_browser_starts_before_new_papers_are_embedded_and_not_for_a_rerun(review, monkeypatch):
     import contextlib
 
@@ -363,6 +373,7 @@ def test_the_image_browser_starts_before_new_papers_are_embedded_and_not_for_a_r
     assert events == [("browser", True), ("encode", 12), ("static",), ("browser", False), ("static",)]
 
 
+@pytest.mark.slow
 def test_names_set_by_hand_survive_an_update_that_adopts(review, tmp_path):
     import shutil
 

@@ -41,6 +41,7 @@ def test_collisions_never_change_the_result(seed_papers, monkeypatch):
     _same(_topic_documents(seed_papers), min_df=2)
 
 
+@pytest.mark.slow
 def test_the_result_does_not_depend_on_the_hash_seed(seed_papers, tmp_path):
     documents = _topic_documents(seed_papers)
     path = tmp_path / "documents.txt"
@@ -63,6 +64,7 @@ def test_the_result_does_not_depend_on_the_hash_seed(seed_papers, tmp_path):
     assert len(digests) == 1 and len(next(iter(digests))) == 65
 
 
+@pytest.mark.slow
 def test_what_the_bounded_fit_does_not_cover_is_countvectorizer(seed_papers):
     documents = _topic_documents(seed_papers)
     _same(documents, min_df=1)
