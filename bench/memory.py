@@ -100,11 +100,12 @@ def _child(corpus: str, size: str, out: str) -> None:
     paths, model_dir = [corpus], None
     if size == "update37k":  # the saved review fitted beforehand (:func:`_saved_review`); the month placed onto it
         from analysis import new_themes
+        from analysis import update as update_stage
 
         peaks.wrap(pipeline, "load_topics", "load the saved topics")
         peaks.wrap(pipeline, "update", "place (history, new themes)")
         peaks.wrap(new_themes, "_clusterings", "place: new-theme k-means")
-        peaks.wrap(pipeline, "extend_2d", "map (extended)")
+        peaks.wrap(update_stage, "extend_2d", "place: map (extended)")
         paths, model_dir = [str(Path(out) / "month.jsonl.gz")], Path(out) / "review" / "model"
     elif size == "arxiv10k":
         paths = [_sample(corpus, out)]
