@@ -206,38 +206,33 @@ def update(
     combined["first_topic"] = first.fillna(combined["topic"]).astype(int)
     combined["n_digests"] = combined.groupby("paper_id")["digest"].transform("nunique").astype(int)
     all_vectors = unit_rows(np.vstack([np.asarray(history_vectors).reshape(len(history), -1), vectors]))
-    found = find_new_themes(
+    tested = find_new_themes(
         all_vectors, combined["is_new"].to_numpy(), n_topics=len(saved.topics), seed=seed, topics=combined["topic"]
     )
-    combined["new_theme"] = found.theme
-    table, terms, weights = _describe(saved, combined, all_vectors, found)
+    combined["new_theme"] = tested.theme
+    table, terms, weights = _describe(saved, combined, all_vectors, tested)
     vectors = np.asarray(all_vectors, dtype=np.float32)  # no copy where they are float32 already
-    result = Update(
+    found = Update(
         papers=combined,
         vectors=vectors,
         new_themes=table,
         terms=terms,
-        test=found,
+        test=tested,
         repeated=int(repeated.sum()),
         saved_map=saved_map,
         weights=weights,
     )
-    result.messages = _placed_lines(result, len(saved.topics))
+    messages, notes = _placed_lines(found, len(saved.topics)), []
     if adopt:
-        result.model, saved_members = adopt_themes(saved, result, move_saved=move_saved)
+        model, saved_members = adopt_themes(saved, found, move_saved=move_saved)
         if len(table):
-            result.messages.append(
-                f"adopted {plural(len(table), 'new theme')} as topics of the model written to model/"
-            )
-        result.notes = [line for line in [_moves(saved_members, move_saved)] if line]
-        result.messages += result.notes
+            messages.append(f"adopted {plural(len(table), 'new theme')} as topics of the model written to model/")
+        notes = [line for line in [_moves(saved_members, move_saved)] if line]
     else:
-        result.model = dataclasses.replace(saved, papers=combined)
+        model = dataclasses.replace(saved, papers=combined)
     # the saved papers first, where the reader left them; a save without a map gets one
-    result.coords = (
-        extend_2d(saved_map, vectors) if saved_map is not None else project_2d(unit_rows(vectors), seed=seed)
-    )
-    return result
+    coords = extend_2d(saved_map, vectors) if saved_map is not None else project_2d(unit_rows(vectors), seed=seed)
+    return dataclasses.replace(found, model=model, coords=coords, messages=messages + notes, notes=notes)
 
 
 def _placed_lines(result: Update, n_saved_topics: int) -> list[str]:
