@@ -314,6 +314,7 @@ class TopicModel(BaseEstimator):
             stability=fine_stability.round(3),
             broad_topic=broad_of_fine,
             broad_topic_label=[broad_labels[b] for b in broad_of_fine],
+            adopted=False,  # a fitted topic; an update's adopted new themes are True
         )
         broad_table = _level_table(papers, broad, broad_terms, broad_similarity, broad_names)
         broad_table.insert(0, "broad_topic", range(len(broad_labels)))

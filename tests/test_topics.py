@@ -16,6 +16,9 @@ def test_seed_topics_meet_the_bar(seed_result, seed_papers):
     assert (papers["topic"] == -1).mean() <= 0.05
     assert topics["size"].sum() == len(seed_papers) == 186
     assert topics["topic"].tolist() == list(range(len(topics)))
+    assert (
+        topics.columns[-3:].tolist() == ["broad_topic", "broad_topic_label", "adopted"] and not topics["adopted"].any()
+    )
     assert papers.columns.tolist() == seed_papers.columns.tolist() + [
         "topic",
         "topic_label",

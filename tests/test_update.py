@@ -7,6 +7,8 @@ month like the saved ones: nothing new by construction, since real later months 
 reasoning models in December 2024), and once more with 20 robotics papers from later months in place of 10 of
 them (about 18% of the update)."""
 
+import html
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -171,6 +173,9 @@ def test_adopted_themes_are_topics_the_next_update_tracks(review, planted_update
     assert adopted.topics["label"].tolist()[-len(themes) :] == themes["label"].tolist()
     new_ids = list(range(len(saved.topics), len(adopted.topics)))
     assert adopted.topics["adopted"].tolist() == [False] * len(saved.topics) + [True] * len(themes)
+    report = (folder / "adopted" / "report.html").read_text()
+    assert report.count("(adopted new theme)") == len(themes) == 1
+    assert f'<td>{html.escape(themes["label"].iat[0])} <span class="note">(adopted new theme)</span>' in report
     assert set(adopted.terms["topic"]) >= set(new_ids)
     # robotics joins the broad topic nearest it (it is as close to it as the saved fine topics are to theirs)
     theme = adopted.topics.iloc[-1]
