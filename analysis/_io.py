@@ -28,22 +28,33 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def evict_least_recent(directory: Path, limit: int) -> None:
-    """Remove the least recently used files of ``directory`` (a cache) beyond ``limit`` bytes. Other runs may share
-    the cache: their temporary files (named from a dot) are theirs to rename, and a file another run evicted since
-    the listing is passed over."""
+def evict_least_recent(directory: Path, limit: int, pattern: str = "[!.]*", companions: tuple[str, ...] = ()) -> None:
+    """Remove the least recently used files of ``directory`` (a cache) matching ``pattern`` beyond ``limit`` bytes.
+    ``companions``: suffixes of files that belong to each (a shard's key list), counted in its size and removed
+    with it. Other runs may share the cache: their temporary files (named from a dot) are theirs to rename, and a
+    file another run evicted since the listing is passed over."""
     entries = []
-    for file in directory.glob("[!.]*"):
+    for file in directory.glob(pattern):
         try:
             info = file.stat()
         except FileNotFoundError:
             continue
-        entries.append((info.st_mtime, file.name, info.st_size, file))
+        size = info.st_size + sum(_size(file.with_suffix(suffix)) for suffix in companions)
+        entries.append((info.st_mtime, file.name, size, file))
     total = 0
     for _, _, size, file in sorted(entries, reverse=True):
         total += size
         if total > limit:
             file.unlink(missing_ok=True)
+            for suffix in companions:
+                file.with_suffix(suffix).unlink(missing_ok=True)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _umask() -> int:

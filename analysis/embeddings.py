@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import int8
-from analysis._io import atomic_path
+from analysis._io import atomic_path, evict_least_recent
 from analysis.errors import EmbeddingError, InputError
 
 __all__ = ["DEFAULT_MODEL", "Embedder", "EmbeddingError", "paper_texts"]
@@ -175,13 +175,6 @@ def _progress(total: int):
     return tqdm(total=total, desc="embedding", unit="paper", disable=disable)
 
 
-def _bytes(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
-
-
 class EmbeddingCache:
     """Vectors on disk, in shards named by the sha256 of their bytes: a corrupt or cut shard is detected and
     dropped, and runs sharing the cache never see each other's half-written files (each shard is written
@@ -228,21 +221,8 @@ class EmbeddingCache:
         return found
 
     def evict(self) -> None:
-        """Drop the least recently used shards (and their key lists) past the bound. Other runs may share the
-        cache: a shard another run dropped since the listing is passed over, their temporary files are theirs."""
-        shards = []
-        for shard in self.directory.glob("[!.]*.npz"):
-            try:
-                info = shard.stat()
-            except FileNotFoundError:
-                continue
-            shards.append((info.st_mtime_ns, shard.name, info.st_size + _bytes(shard.with_suffix(".keys")), shard))
-        total = 0
-        for _, _, size, shard in sorted(shards, reverse=True):  # most recently used first
-            total += size
-            if total > self.limit:
-                shard.unlink(missing_ok=True)
-                shard.with_suffix(".keys").unlink(missing_ok=True)
+        """Drop the least recently used shards (and their key lists) past the bound."""
+        evict_least_recent(self.directory, self.limit, "[!.]*.npz", companions=(".keys",))
 
     @staticmethod
     def _listed(shard: Path) -> list[str] | None:
