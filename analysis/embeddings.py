@@ -374,6 +374,12 @@ class Embedder:
                 found.update(zip(chunk, computed, strict=True))
                 bar.update(len(chunk))
 
+    @classmethod
+    def of_fit(cls, params, *, cluster=None) -> Embedder:
+        """The embedder topics were fitted with (``params``: their :class:`~analysis.topics.FitParams`): the same
+        model and precision, so that placed papers are embedded as the fitted ones were."""
+        return cls(params.embedding_model, precision=params.precision, cluster=cluster)
+
     def embed_papers(self, papers: pd.DataFrame, **kwargs) -> np.ndarray:
         """Embed each paper's title and abstract (see :func:`paper_texts`; ``kwargs`` as for :meth:`embed`)."""
         return self.embed(paper_texts(papers), **kwargs)

@@ -154,9 +154,7 @@ class TopicResult:
         (:class:`analysis.dask_cluster.DaskCluster`), embedding and placement run on it.
         """
         if embeddings is None:
-            embedder = embedder or Embedder(
-                self.params.embedding_model, precision=self.params.precision, cluster=cluster
-            )
+            embedder = embedder or Embedder.of_fit(self.params, cluster=cluster)
             embeddings = embedder.embed_papers(papers)
         return place(self, papers, embeddings, cluster=cluster)
 

@@ -181,7 +181,7 @@ def update(
     require(papers, ["digest", "paper_id", "title", "abstract"], "an update's new papers")
     history = saved.papers
     if history_vectors is None:
-        embedder = embedder or Embedder(saved.params.embedding_model, precision=saved.params.precision, cluster=cluster)
+        embedder = embedder or Embedder.of_fit(saved.params, cluster=cluster)
         history_vectors = embedder.embed_papers(history)
     saved_map = None
     if set(MAP_COLUMNS) <= set(history.columns):
